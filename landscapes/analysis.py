@@ -3,21 +3,26 @@
 ``critical_points(loss, domain)`` lists the stationary points (gradient = 0) of a Loss inside a box,
 each classified from its Hessian as a minimum, maximum, saddle or degenerate point. Two methods:
 
-* **Exact**, only where SymPy is complete and provably quick: a 1-D polynomial of degree <= 12
-  (real-root isolation of f', which finds every root) and a 2-D polynomial of total degree <= 2
-  (a linear gradient: one linear solve). The degree is bounded by walking the expression tree
-  *before* SymPy expands anything, so this work is bounded by the size of the input.
+* **Exact**, only where it is complete and provably quick: a loss of total degree <= 2 (1-D or
+  2-D) has a linear gradient, solved exactly over the rationals (a 2x2 elimination at most).
+  The degree is bounded by walking the expression tree *before* SymPy expands anything.
 * **Newton from a grid of seeds** for everything else: Levenberg-Marquardt on the residual
   ``g(p) = grad f(p)`` with Jacobian ``H(p)`` (the symbolic Hessian), every seed stepped at once.
   The step ``-(H^2 + lam I)^-1 H g`` is Newton's step when ``lam = 0`` and so converges to
   saddles and maxima as well as minima; the damping ``lam`` (per seed, adapted) keeps it stable
   where ``H`` is singular, so degenerate points (``w^3``, ``x^4 + y^4``) are reached too, linearly.
+  A 1-D polynomial of degree <= 24 adds, as seeds, every root of f' (eigenvalues of the companion
+  matrix, NumPy): none can be missed for want of a seed in its basin.
 
-Why not ``sympy.solve`` in a child process: measured on SymPy 1.14 it is both slow and, worse,
-silently incomplete on the classic landscapes (Himmelblau: 8.7 s and 4 of its 9 critical points;
-six-hump camel: 0.13 s and 1 of its 15; Beale: 5.1 s), and on periodic functions it returns one
-period at most. A time-limited child process would mostly spend its whole budget and then be
-discarded, so the exact path is restricted to the cases above, where it finishes in milliseconds.
+What was measured and rejected (SymPy 1.14, this machine):
+
+* ``sympy.solve`` on the gradient, in a child process with a deadline: slow and, worse, silently
+  incomplete on the classic landscapes (Himmelblau: 8.7 s for 4 of its 9 critical points;
+  six-hump camel: 0.13 s for 1 of its 15; Beale: 5.1 s); on periodic functions it returns one
+  period at most. The child would mostly spend its whole budget, then be discarded.
+* SymPy's exact real-root isolation of a 1-D f' (``real_roots``, ``intervals``): complete, and
+  milliseconds on small integer coefficients, but 2 to 16 s on a degree-11 f' whose float
+  coefficients span 16 decades. Not bounded by the degree alone, so not used.
 
 Continua of critical points (``(x - y)^2`` has a whole line of minima) appear as samples along
 the curve, all "degenerate". Points where the gradient does not exist (the tip of ``abs`` or of
@@ -27,6 +32,7 @@ Ackley's cone) are not stationary points and are not reported.
 """
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -38,8 +44,8 @@ __all__ = ["CriticalPoint", "GradientCheck", "KINDS", "critical_points", "gradie
 #: Kinds of critical points, in the order ``critical_points`` lists them.
 KINDS = ("minimum", "saddle", "degenerate", "maximum")
 
-_EXACT_1D_MAX_DEGREE = 12
-_EXACT_2D_MAX_DEGREE = 2
+_EXACT_MAX_DEGREE = 2           # linear gradient: exact rational solve
+_ROOT_SEEDS_MAX_DEGREE = 24     # 1-D polynomial: roots of f' as extra Newton seeds
 _DEFAULT_GRID = {1: 512, 2: 64}
 _HISTORY = 4
 _STALL_WINDOW = 10
@@ -97,8 +103,10 @@ def critical_points(loss, domain, *, grid=None, timeout=1.0, max_iter=100,
         exact: try the exact path first (False: Newton only).
 
     Returns:
-        De-duplicated CriticalPoints (two points closer than 1e-6 of the domain's size are one),
-        minima first, then saddles, degenerate points and maxima; by value within a kind.
+        De-duplicated CriticalPoints, minima first, then saddles, degenerate points and maxima;
+        by value within a kind. Two points are one when closer than 1e-6 of the domain's size,
+        or than 25 Newton steps of the less accurate (a root of multiplicity m is approached
+        linearly, each step 1/m of the distance; capped at 1% of the domain's size).
     """
     started = time.perf_counter()
     n = loss.n
@@ -106,23 +114,31 @@ def critical_points(loss, domain, *, grid=None, timeout=1.0, max_iter=100,
     size = float(np.max(hi - lo))
     hscale = _hessian_scale(loss, lo, hi)
 
-    exact_points, complete = _exact_points(loss) if exact else (None, False)
-    candidates = [exact_points] if exact_points is not None else []
-    if not complete:
+    tol = 1e-6 * size
+    exact_points = _linear_critical_points(loss) if exact else None
+    if exact_points is not None:
+        points, radii = exact_points, np.full(len(exact_points), tol)
+        is_exact = np.ones(len(points), dtype=bool)
+    else:
         per_axis = int(grid) if grid is not None else _DEFAULT_GRID.get(n, 64)
         if per_axis < 1:
             raise ValueError(f"grid must be a positive number of seeds per axis, got {grid!r}")
         seeds = _seed_grid(lo, hi, per_axis)
+        if exact and n == 1:
+            seeds = np.concatenate([_polynomial_root_seeds(loss, lo, hi), seeds])
         deadline = started + float(timeout)
-        candidates.append(_newton(loss, seeds, lo, hi, hscale, max_iter=max_iter,
-                                  deadline=deadline))
-    points = np.concatenate(candidates) if candidates else np.empty((0, n))
-    n_exact = 0 if exact_points is None else len(exact_points)
+        points, error = _newton(loss, seeds, lo, hi, hscale, max_iter=max_iter,
+                                deadline=deadline)
+        # Newton's step underestimates the distance to a root of multiplicity m by a factor m
+        # (it converges linearly there): merge within 25 steps, for m up to 25, but never
+        # further than 1% of the box
+        radii = np.clip(25 * error, tol, 1e-2 * size)
+        is_exact = np.zeros(len(points), dtype=bool)
 
-    # keep the points inside the (closed) box; the exact ones first so they win the de-duplication
+    # keep the points inside the (closed) box
     inside = np.all((points >= lo - 1e-9 * size) & (points <= hi + 1e-9 * size), axis=-1)
-    points, is_exact = points[inside], (np.arange(len(points)) < n_exact)[inside]
-    points, is_exact = _deduplicate(points, is_exact, 1e-6 * size)
+    keep = _deduplicate(points[inside], radii[inside], tol)
+    points, is_exact = points[inside][keep], is_exact[inside][keep]
     if len(points) == 0:
         return []
 
@@ -186,30 +202,40 @@ def _classify(eigenvalues, hscale):
     return kinds
 
 
-def _deduplicate(points, is_exact, tol):
-    """Greedy clustering in the given order (exact points first): keep a point unless one already
-    kept lies within ``tol`` (max-norm)."""
+def _deduplicate(points, radii, tol):
+    """Indices of the points kept by a greedy clustering in the given order (best first): a point
+    is dropped when one already kept lies within the larger of their two radii (max-norm).
+
+    Kept points are hashed into cells as large as the largest radius, so each point is compared
+    with the kept points of its own and the adjacent cells only.
+    """
     if len(points) == 0:
-        return points, is_exact
-    # stable order: exact points first, then as found
-    order = np.argsort(~is_exact, kind="stable")
-    points, is_exact = points[order], is_exact[order]
-    # cheap first pass: identical after rounding to the tolerance grid
+        return np.empty(0, dtype=int)
+    # cheap first pass: the first (best) of the points equal after rounding to ``tol``
     _, first = np.unique(np.round(points / tol), axis=0, return_index=True)
-    first = np.sort(first)
+    candidates = np.sort(first)
+    cell = max(float(np.max(radii[candidates])), tol)
+    keys = np.floor(points[candidates] / cell).astype(np.int64)
+    offsets = list(itertools.product((-1, 0, 1), repeat=points.shape[-1]))
+    buckets: dict[tuple, list[int]] = {}
     kept = []
-    for i in first:
-        if kept and np.min(np.max(np.abs(points[kept] - points[i]), axis=-1)) <= tol:
-            continue
+    for i, key in zip(candidates, map(tuple, keys)):
+        near = [j for off in offsets
+                for j in buckets.get(tuple(k + o for k, o in zip(key, off)), ())]
+        if near:
+            distance = np.max(np.abs(points[near] - points[i]), axis=-1)
+            if np.any(distance <= np.maximum(radii[near], radii[i])):
+                continue
+        buckets.setdefault(key, []).append(i)
         kept.append(i)
-    return points[kept], is_exact[kept]
+    return np.array(kept, dtype=int)
 
 
 def _newton(loss, seeds, lo, hi, hscale, *, max_iter, deadline):
     """Levenberg-Marquardt on g(p) = 0 from every seed at once.
 
-    Returns the points where it converged (|g| <= 1e-8 times the median |g| over the seeds),
-    smallest |g| first.
+    Returns the points where it converged (|g| <= 1e-8 times the median |g| over the seeds) and
+    an estimate of their error (the length of one more Newton step), most accurate first.
     """
     size = float(np.max(hi - lo))
     max_step = 0.25 * (hi - lo)
@@ -219,8 +245,10 @@ def _newton(loss, seeds, lo, hi, hscale, *, max_iter, deadline):
         gnorm = np.sqrt(np.sum(g * g, axis=-1))
         finite = np.isfinite(gnorm)
         gscale = float(np.median(gnorm[finite])) if np.any(finite) else 1.0
-        lam = np.full(len(x), (1e-4 * hscale) ** 2 + 1e-300)
-        lam_max = 1e12 * hscale ** 2 + 1e-250
+        # damping relative to the local curvature, lam = mu |H|^2 (Marquardt's scaling), so that
+        # it fades near degenerate points, where |H| -> 0, instead of freezing the steps there
+        mu = np.full(len(x), 1e-8)
+        dropped = np.zeros(len(x), dtype=bool)
         # non-monotone acceptance: a step may raise |g| above its current value as long as it
         # stays below the largest of the last few accepted ones (Newton's steps along a curved
         # valley, as in Rosenbrock's, briefly raise |g|; a monotone rule crawls there)
@@ -233,7 +261,9 @@ def _newton(loss, seeds, lo, hi, hscale, *, max_iter, deadline):
                 break
             idx = np.flatnonzero(active)
             xa, ga = x[idx], g[idx]
-            step = _lm_step(loss.hessian(xa), ga, lam[idx])
+            h = loss.hessian(xa)
+            lam = mu[idx] * np.sum(h * h, axis=(-2, -1)) + 1e-300
+            step = _lm_step(h, ga, lam)
             # trust region: never jump more than a quarter of the box in one step
             over = np.max(np.abs(step) / max_step, axis=-1)
             step /= np.maximum(over, 1.0)[:, None]
@@ -245,13 +275,13 @@ def _newton(loss, seeds, lo, hi, hscale, *, max_iter, deadline):
             x[acc], g[acc], gnorm[acc] = trial[better], gt[better], gtn[better]
             history[acc] = np.roll(history[acc], 1, axis=1)
             history[acc, 0] = gtn[better]
-            lam[acc] *= 0.25
-            lam[rej] *= 8.0
+            mu[acc] *= 0.25
+            mu[rej] *= 8.0
             # done: the step is lost in rounding (converged, or stuck at a non-zero minimum of
             # |g|), the gradient is exactly zero, the damping exploded, or it wandered off
             tiny = np.max(np.abs(step), axis=-1) <= 1e-15 * (size + np.max(np.abs(xa), axis=-1))
             far = np.any((x[idx] < lo - size) | (x[idx] > hi + size), axis=-1)
-            stop = tiny | (gnorm[idx] == 0) | (lam[idx] > lam_max) | far | ~np.isfinite(step[:, 0])
+            stop = tiny | (gnorm[idx] == 0) | (mu[idx] > 1e12) | far | ~np.isfinite(step[:, 0])
             active[idx[stop]] = False
             if it % _STALL_WINDOW == 0:
                 # stalled: |g| not halved over the window and still not small (a flat valley
@@ -259,9 +289,39 @@ def _newton(loss, seeds, lo, hi, hscale, *, max_iter, deadline):
                 stalled = (gnorm > 0.5 * checkpoint) & (gnorm > gtol)
                 active &= ~stalled
                 checkpoint = gnorm.copy()
-    converged = np.flatnonzero(np.isfinite(gnorm) & (gnorm <= gtol))
-    # most accurate first, so that it represents its cluster in the de-duplication
-    return x[converged[np.argsort(gnorm[converged], kind="stable")]]
+                # seeds that have met (same cell of 1e-5 of the box) follow the same path from
+                # now on: keep one (slow, linear convergence to a degenerate point otherwise
+                # drags all of them through every iteration)
+                idx = np.flatnonzero(active)
+                cells = np.floor(x[idx] / (1e-5 * size))
+                _, first = np.unique(cells, axis=0, return_index=True)
+                merged = np.ones(len(idx), dtype=bool)
+                merged[first] = False
+                active[idx[merged]] = False
+                dropped[idx[merged]] = True
+    converged = np.flatnonzero(np.isfinite(gnorm) & (gnorm <= gtol) & ~dropped)
+    x = x[converged]
+    error = _newton_step_length(loss.hessian(x), g[converged])
+    order = np.argsort(error, kind="stable")    # most accurate first: it represents its cluster
+    return x[order], error[order]
+
+
+def _newton_step_length(h, g):
+    """max-norm of the undamped Newton step H^+ g: the error estimate of a converged point (the
+    distance to a simple root, 1/m of it for a root of multiplicity m). Directions where H is
+    zero count only if g has a component there (then the estimate is infinite)."""
+    with np.errstate(all="ignore"):
+        finite = np.all(np.isfinite(h), axis=(-2, -1))
+        h = np.where(finite[:, None, None], h, 0.0)
+        evals, evecs = np.linalg.eigh(h)
+        coef = np.einsum("kji,kj->ki", evecs, g)
+        cutoff = 1e-14 * np.max(np.abs(evals), axis=-1, keepdims=True)
+        big = np.abs(evals) > cutoff
+        ratio = np.where(big, coef / np.where(big, evals, 1.0), np.where(coef == 0, 0.0, np.inf))
+        step = np.einsum("kij,kj->ki", evecs, ratio)
+        error = np.max(np.abs(step), axis=-1)
+    error[~finite | np.isnan(error)] = np.inf
+    return error
 
 
 def _lm_step(h, g, lam):
@@ -300,42 +360,58 @@ def _degree_bound(expr, symbols):
     return None
 
 
-def _exact_points(loss):
-    """Critical points from SymPy where that is complete and quick, else (None, False).
-
-    Returns (points or None, complete): ``complete`` means the points are all the critical points
-    in the box, so Newton is not needed.
-    """
+def _linear_critical_points(loss):
+    """All critical points of a loss of total degree <= 2, exactly; None if not such a loss or
+    if its critical points form a line or a plane (then Newton samples them)."""
     symbols = tuple(loss.symbols)
+    degree = _safe_degree_bound(loss.expr, symbols)
+    if degree is None or degree > _EXACT_MAX_DEGREE:
+        return None
     try:
-        degree = _degree_bound(loss.expr, symbols)
+        rows = []
+        for g in loss.gradient_exprs:
+            poly = sympy.Poly(g, *symbols)
+            coeffs = [sympy.Rational(poly.coeff_monomial(s)) for s in symbols]
+            rows.append(coeffs + [-sympy.Rational(poly.coeff_monomial(1))])
+        solutions = sympy.linsolve(sympy.Matrix(rows), *symbols)
+    except (sympy.PolynomialError, NotImplementedError, TypeError, ValueError):
+        return None
+    points = []
+    for solution in solutions:
+        if any(v.free_symbols for v in solution):
+            return None
+        points.append([float(v) for v in solution])
+    return np.array(points, dtype=float).reshape(-1, len(symbols))
+
+
+def _polynomial_root_seeds(loss, lo, hi):
+    """Real parts of the roots of f' for a 1-D polynomial loss (empty if not one): complete as a
+    set of seeds, since a polynomial's roots are exactly its companion matrix's eigenvalues."""
+    (s,) = loss.symbols
+    degree = _safe_degree_bound(loss.expr, (s,))
+    if degree is None or not 2 <= degree <= _ROOT_SEEDS_MAX_DEGREE + 1:
+        return np.empty((0, 1))
+    try:
+        coeffs = np.array([float(c) for c in sympy.Poly(loss.gradient_exprs[0], s).all_coeffs()])
+    except (sympy.PolynomialError, TypeError, ValueError, OverflowError):
+        return np.empty((0, 1))
+    if not np.all(np.isfinite(coeffs)) or not np.any(coeffs):
+        return np.empty((0, 1))
+    with np.errstate(all="ignore"):
+        roots = np.roots(coeffs)
+    # multiple roots come out as a small complex cluster: keep near-real ones, Newton polishes
+    near_real = np.abs(roots.imag) <= 1e-2 * np.maximum(1.0, np.abs(roots))
+    real = roots.real[near_real]
+    width = hi[0] - lo[0]
+    real = real[(real >= lo[0] - 0.01 * width) & (real <= hi[0] + 0.01 * width)]
+    return real.reshape(-1, 1)
+
+
+def _safe_degree_bound(expr, symbols):
+    try:
+        return _degree_bound(expr, symbols)
     except RecursionError:
-        return None, False
-    if degree is None:
-        return None, False
-    try:
-        if len(symbols) == 1 and degree <= _EXACT_1D_MAX_DEGREE:
-            (s,) = symbols
-            derivative = sympy.nsimplify(sympy.diff(loss.expr, s), rational=True)
-            if derivative == 0:          # constant loss: every point is critical; not listable
-                return None, False
-            roots = sympy.Poly(derivative, s).real_roots()
-            pts = np.array(sorted({float(r) for r in roots}), dtype=float).reshape(-1, 1)
-        elif len(symbols) == 2 and degree <= _EXACT_2D_MAX_DEGREE:
-            grads = [sympy.nsimplify(g, rational=True) for g in loss.gradient_exprs]
-            solutions = sympy.linsolve(grads, *symbols)
-            pts = []
-            for sol in solutions:
-                if any(v.free_symbols for v in sol):   # a line or plane of critical points
-                    return None, False
-                pts.append([float(v) for v in sol])
-            pts = np.array(pts, dtype=float).reshape(-1, 2)
-        else:
-            return None, False
-    except (sympy.PolynomialError, sympy.polys.polyerrors.PolificationFailed,
-            NotImplementedError, TypeError, ValueError):
-        return None, False
-    return pts, True
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
