@@ -1,0 +1,487 @@
+"""The stepping engine: every chosen optimizer from every start, advanced together.
+
+``simulate`` evaluates the loss's gradient once per step for the whole ``(optimizers x starts)``
+stack of points (internally ``(runs, n)``, one row per optimizer and start). Eight optimizers (gd,
+sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw) are stepped together in the fused moment
+form of :mod:`optimizers.fused`: about a dozen numpy calls per step for all of their runs, written
+in place into preallocated histories. Lion and Adadelta call their own ``update`` on their rows.
+Values are evaluated once, after the loop, on all recorded points.
+
+Divergence is found after the loop: each run depends only on its own history, so marking the first
+bad point afterwards and blanking what follows is the same as stopping the run there (a run that
+went bad meanwhile keeps being stepped on garbage, harmlessly, under ``np.errstate``; the loop
+stops early once every run is bad). Positions are never clipped.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from .fused import Fused
+from .rules import OPTIMIZERS
+
+__all__ = ["Run", "simulate", "DEFAULT_BOUND"]
+
+DEFAULT_BOUND = 1e6
+_CHECK_EVERY = 32      # steps between checks whether every run has already diverged
+_CHUNK = 256           # steps per block of coefficient tables (bounds their memory)
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """Everything ``simulate`` recorded. ``O`` optimizers, ``S`` starts, ``T`` steps, ``n`` dimensions.
+
+    Attributes:
+        optimizers: names, in the order given; ``labels`` their display names.
+        starts: ``(S, n)`` starting points.
+        points: ``(O, S, T + 1, n)`` positions; NaN from the point where a run diverged.
+        values: ``(O, S, T + 1)`` loss at each point; NaN from divergence.
+        gradients: ``(O, S, T + 1, n)`` exact loss gradient at each point (sgd's noisy or
+            mini-batch estimate is ``states["sgd"]["gradient_estimate"]``); NaN from divergence.
+        diverged_at: ``(O, S)`` index of the first bad point (non-finite position, value or
+            gradient, or a position outside ``box``); -1 where the run never diverged.
+        lr: ``(O, T)`` learning rate each optimizer used at each step (Adagrad's after ``lr_decay``).
+        states: per optimizer name, the state arrays worth drawing (see ``OPTIMIZERS[name].states``).
+            Buffers carried from point to point are ``(S, T + 1, n)``: index ``i`` is the state at
+            point ``i`` (0: the initial state). Per-step arrays are ``(S, T, n)``: ``effective_lr``
+            (every optimizer) is ``|x_{t+1} - x_t| / |g_t|`` per coordinate, with ``g_t`` the gradient
+            the rule used (NaN where it is 0), and sgd's ``gradient_estimate``. NaN from divergence.
+        hyper: the hyper-parameters each optimizer ran with (defaults filled in).
+        box: ``(n, 2)`` bounds outside which a position counts as diverged.
+        steps, seed, batch_size: as given.
+
+    Arrays may be views of shared internal buffers: treat them as read-only.
+    """
+
+    optimizers: tuple[str, ...]
+    starts: np.ndarray
+    points: np.ndarray
+    values: np.ndarray
+    gradients: np.ndarray
+    diverged_at: np.ndarray
+    lr: np.ndarray
+    states: dict[str, dict[str, np.ndarray]]
+    hyper: dict[str, dict[str, Any]]
+    box: np.ndarray
+    steps: int
+    seed: int | None = None
+    batch_size: int | None = None
+    labels: tuple[str, ...] = field(default=())
+
+
+def simulate(loss, optimizers: Sequence[str] | str, starts, steps: int, lr: Any = 0.01,
+             options: Mapping[str, Mapping[str, Any]] | None = None, seed: int | None = 0,
+             noise: float | None = None, bound: float | None = None, domain=None,
+             batch_size: int | None = None) -> Run:
+    """Run every optimizer in ``optimizers`` from every point in ``starts`` for ``steps`` steps.
+
+    Args:
+        loss: has ``value(points)`` (``(..., n) -> (...)``) and ``gradient(points)``
+            (``(..., n) -> (..., n)``), both vectorized; optionally ``variables`` (its length is
+            ``n``), and ``batch_gradient(points, rows)`` with ``n_rows`` for a mean over data rows.
+        optimizers: names from :data:`~optimizers.rules.OPTIMIZERS` (a single name is accepted).
+        starts: ``(S, n)`` points (for ``n = 1`` a flat list of numbers is ``S`` starts).
+        steps: number of steps ``T`` (>= 0).
+        lr: a float, a schedule (a callable of the 0-based step array, see
+            :mod:`optimizers.schedules`), or a dict giving one of those for each chosen optimizer.
+        options: per optimizer name, hyper-parameter overrides (``{"adam": {"betas": (0.9, 0.99)}}``).
+        seed: seeds sgd's noise and mini-batches (numpy Generator); None for fresh randomness.
+        noise: shorthand for ``options["sgd"]["noise"]``.
+        bound: a position with a coordinate of absolute value above ``bound`` counts as diverged.
+        domain: ``(lo, hi)`` per coordinate; a coordinate outside
+            ``[lo - 10 (hi - lo), hi + 10 (hi - lo)]`` counts as diverged. With neither ``bound`` nor
+            ``domain`` the bound is ``DEFAULT_BOUND`` (1e6); with both, both apply.
+        batch_size: with a dataset loss, sgd's gradient is the mean over ``batch_size`` distinct rows
+            drawn at random each step (the same rows for all its starts) instead of Gaussian noise.
+
+    Returns:
+        A :class:`Run`.
+
+    Raises:
+        ValueError: unknown optimizer, option or schedule, a value out of range, bad shapes; the
+            message names the offending value. Numerical trouble never raises: it is divergence.
+    """
+    names = _names(optimizers)
+    starts = _starts(loss, starts)
+    steps = _whole(steps, "steps", 0)
+    hyper = _hyper(names, options, noise)
+    rates = _rates(names, lr, steps)
+    box = _box(starts.shape[1], bound, domain)
+    rows_of_data, batch_size = _batch(loss, batch_size)
+    rng = np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
+        return _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data,
+                         batch_size, seed)
+
+
+# ------------------------------------------------------------------------------------------------
+
+def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, batch_size, seed):
+    count, n = starts.shape
+    fused_names = [name for name in names if OPTIMIZERS[name].moments is not None]
+    own_names = [name for name in names if OPTIMIZERS[name].moments is None]
+    slots = fused_names + own_names                       # internal order of the blocks of rows
+    rows = len(slots) * count
+    nf = len(fused_names) * count                         # the fused rows come first
+    block = {name: slice(i * count, (i + 1) * count) for i, name in enumerate(slots)}
+    low, high = box[:, 0], box[:, 1]
+
+    X = np.empty((steps + 1, rows, n))                    # positions
+    G = np.empty((steps + 1, rows, n))                    # exact gradients
+    X[0] = np.tile(starts, (len(slots), 1))
+    gradient = _gradient_function(loss, X[0])
+    used_lr = {name: rates[name] for name in own_names}
+
+    # sgd's gradient estimate: Gaussian noise drawn up front (so step t's noise does not depend on
+    # the number of steps), or one mini-batch per step drawn in the loop.
+    sgd = block.get("sgd")
+    noise = estimates = None
+    if sgd is not None and rows_of_data is None and hyper["sgd"]["noise"] > 0:
+        noise = np.zeros((steps, nf, n))
+        noise[:, sgd] = hyper["sgd"]["noise"] * rng.standard_normal((steps, count, n))
+    elif sgd is not None and rows_of_data is not None:
+        estimates = np.empty((steps, count, n))
+
+    if fused_names:
+        t_all = np.arange(steps)
+        moments = [OPTIMIZERS[name].moments(t_all, rates[name], **hyper[name]) for name in fused_names]
+        for name, m in zip(fused_names, moments):
+            used_lr[name] = np.array(np.broadcast_to(m.lr, (steps,)), dtype=float)
+        fz = Fused(moments, count, n)
+        flags = fz.flags
+        K = np.zeros((4, nf, n))                          # [m, g, v, g^2]
+        K[2] = fz.v0
+        TMP = np.empty((4, nf, n))
+        K0, K1, K2, K3, Keven, K01 = K[0], K[1], K[2], K[3], K[0::2], K[0:2]
+        TMP0, TMP1, TMPeven, TMPodd, TMP01 = TMP[0], TMP[1], TMP[0::2], TMP[1::2], TMP[0:2]
+        DEN, U, T1 = np.empty((nf, n)), np.empty((nf, n)), np.empty((nf, n))
+        MV = np.empty((steps + 1, 2, nf, n))              # history of [m, v]
+        MV[0] = Keven
+        VMAX = np.zeros((nf, n)) if flags.amsgrad else None
+        BUF = np.zeros((nf, n)) if flags.buf else None
+        HVMAX = np.zeros((steps + 1, nf, n)) if flags.amsgrad else None
+        HBUF = np.zeros((steps + 1, nf, n)) if flags.buf else None
+        L2, KAMS, SC, MU = fz.l2, fz.k, fz.s, fz.mu
+        XL2 = np.empty((nf, n)) if flags.l2 else None
+
+    own = []
+    own_states = {}
+    for name in own_names:
+        spec = OPTIMIZERS[name]
+        state = spec.init(starts, **hyper[name])
+        histories = {key: np.empty((steps + 1, count, n)) for key in state._fields}
+        for key, history in histories.items():
+            history[0] = getattr(state, key)
+        own_states[name] = histories
+        own.append([spec.update, block[name], rates[name].tolist(), hyper[name], histories, state])
+
+    only_fused = not own_names
+    last = steps
+    for start in range(0, steps, _CHUNK):
+        stop = min(steps, start + _CHUNK)
+        if fused_names:
+            PQ, E, W, B = fz.tables(start, stop)
+        for t in range(start, stop):
+            x = X[t]
+            g = gradient(x)
+            G[t] = g
+            if fused_names:
+                # --- one fused moment step for all fused rows (optimizers.fused explains it) ---
+                i = t - start
+                xf, gf = (x, g) if only_fused else (x[:nf], g[:nf])
+                if noise is not None:
+                    np.add(gf, noise[t], out=K1)
+                else:
+                    K1[...] = gf
+                    if estimates is not None:
+                        batch = rng.choice(rows_of_data, size=batch_size, replace=False)
+                        K1[sgd] = estimates[t] = loss.batch_gradient(xf[sgd], batch)
+                if flags.l2:
+                    np.multiply(L2, xf, out=XL2)
+                    np.add(K1, XL2, out=K1)
+                np.multiply(K1, K1, out=K3)
+                np.multiply(K, fz.coef if t else fz.coef_first, out=TMP)
+                np.add(TMPeven, TMPodd, out=Keven)            # m <- a m + c g, v <- b v + d g^2
+                root = K2
+                if flags.amsgrad:
+                    np.multiply(KAMS, VMAX, out=VMAX)
+                    np.maximum(VMAX, K2, out=VMAX)
+                    root = VMAX
+                    HVMAX[t + 1] = VMAX
+                if flags.centered:
+                    np.multiply(K0, K0, out=T1)
+                    np.multiply(SC, T1, out=T1)
+                    np.subtract(root, T1, out=DEN)
+                    np.sqrt(DEN, out=DEN)
+                else:
+                    np.sqrt(root, out=DEN)
+                np.add(DEN, E[i], out=DEN)                    # sqrt(v) + eps'
+                np.multiply(K01, PQ[i], out=TMP01)
+                np.add(TMP0, TMP1, out=U)                     # P m + Q g
+                np.divide(U, DEN, out=U)
+                if flags.buf:
+                    np.multiply(MU, BUF, out=BUF)
+                    np.add(BUF, U, out=BUF)
+                    np.multiply(BUF, B[i], out=U)
+                    HBUF[t + 1] = BUF
+                MV[t + 1] = Keven
+                xn = X[t + 1] if only_fused else X[t + 1, :nf]
+                if flags.decoupled:
+                    np.multiply(xf, W[i], out=xn)             # theta (1 - lr omega) ...
+                    np.add(xn, U, out=xn)                     # ... + step
+                else:
+                    np.add(xf, U, out=xn)
+            for rule in own:
+                update, rows_o, lr_o, hyper_o, histories, state = rule
+                xo = x[rows_o]
+                step, state = update(g[rows_o], state, lr_o[t], t, xo, **hyper_o)
+                rule[5] = state
+                np.add(xo, step, out=X[t + 1, rows_o])
+                for key, value in zip(state._fields, state):
+                    histories[key][t + 1] = value
+            if t % _CHECK_EVERY == _CHECK_EVERY - 1:
+                y = X[t + 1]
+                if not (np.isfinite(y).all(-1) & ((y >= low) & (y <= high)).all(-1)).any():
+                    last = t + 1       # every run has diverged: what follows would be blanked anyway
+                    break
+        if last < steps:
+            break
+
+    if last < steps:
+        X[last + 1:] = np.nan
+        G[last + 1:] = np.nan
+    G[last] = gradient(X[last])
+    values = _values(loss, X)
+
+    # Divergence: the first bad point of each run; it and everything after it become NaN. (The box
+    # is finite, so the bounds test also catches non-finite positions. Coordinates one at a time:
+    # reducing over a short last axis is slow in numpy.)
+    good = np.isfinite(values)
+    for j in range(n):
+        good &= X[..., j] >= low[j]
+        good &= X[..., j] <= high[j]
+        good &= np.isfinite(G[..., j])
+    hit = ~good.all(0)
+    first = np.where(hit, np.argmin(good, axis=0), steps + 1)
+    after = None
+    if hit.any():
+        after = np.arange(steps + 1)[:, None] >= first[None, :]        # (steps + 1, rows)
+        X[after] = np.nan
+        G[after] = np.nan
+        values[after] = np.nan
+
+    # Effective learning rate |x_{t+1} - x_t| / |g_t|, with g_t the gradient the rule used (sgd's
+    # estimate); NaN where g_t = 0 and wherever x_t or x_{t+1} is NaN.
+    magnitude = np.abs(G[:-1])
+    estimate = None
+    if noise is not None:
+        estimate = G[:-1, sgd] + noise[:, sgd]
+    elif estimates is not None:
+        estimate = estimates
+    if estimate is not None:
+        magnitude[:, sgd] = np.abs(estimate)
+    magnitude[magnitude == 0] = np.nan
+    effective = np.subtract(X[1:], X[:-1])
+    np.abs(effective, out=effective)
+    np.divide(effective, magnitude, out=effective)
+
+    # Back to the caller's order: (O, S, T', ...) views of the internal (T', rows, ...) arrays when
+    # the order is unchanged (every fused optimizer listed before lion and adadelta), else copies.
+    identity = names == slots
+    order = (np.concatenate([np.arange(block[name].start, block[name].stop) for name in names])
+             if names else np.zeros(0, dtype=int))
+    shape = (len(names), count)
+
+    def per_run(history):
+        if not identity:
+            history = history[:, order]
+        return np.moveaxis(history.reshape(history.shape[:1] + shape + history.shape[2:]), 0, 2)
+
+    def per_start(history, rows_o, mask):
+        """(T', rows, n) history, rows of one optimizer -> (S, T', n) view, NaN where ``mask``."""
+        part = history[:, rows_o]
+        if mask is not None and mask.any():
+            part[mask] = np.nan
+        return part.transpose(1, 0, 2)
+
+    slot_history = {}
+    if fused_names:
+        slot_history = {"m": MV[:, 0], "v": MV[:, 1], "v_max": HVMAX, "buf": HBUF}
+    states: dict[str, dict[str, np.ndarray]] = {}
+    for name in names:
+        rows_o = block[name]
+        mask_points = after[:, rows_o] if after is not None else None
+        recorded: dict[str, np.ndarray] = {}
+        for info in OPTIMIZERS[name].states:
+            if info.when is not None and not hyper[name][info.when]:
+                continue
+            if name in own_states:
+                recorded[info.name] = per_start(own_states[name][info.name], slice(None), mask_points)
+            elif info.slot is not None:
+                recorded[info.name] = per_start(slot_history[info.slot], rows_o, mask_points)
+        if name == "sgd":
+            used = G[:-1, sgd] if estimate is None else estimate
+            if after is not None:
+                used = np.where(after[:-1, sgd, None], np.nan, used)
+            recorded["gradient_estimate"] = used.transpose(1, 0, 2)
+        recorded["effective_lr"] = effective[:, rows_o].transpose(1, 0, 2)
+        states[name] = recorded
+
+    lr_table = np.stack([used_lr[name] for name in names]) if names else np.zeros((0, steps))
+    diverged = np.where(hit, first, -1)[order].reshape(shape)
+    return Run(
+        optimizers=tuple(names), starts=starts, points=per_run(X), values=per_run(values),
+        gradients=per_run(G), diverged_at=diverged.astype(int), lr=lr_table, states=states,
+        hyper={name: dict(hyper[name]) for name in names}, box=box, steps=steps, seed=seed,
+        batch_size=batch_size, labels=tuple(OPTIMIZERS[name].label for name in names))
+
+
+def _gradient_function(loss, x0: np.ndarray) -> Callable:
+    """``loss.gradient`` itself when it returns float arrays of the points' shape, else a wrapper."""
+    def wrapped(points):
+        return np.array(np.broadcast_to(np.asarray(loss.gradient(points), dtype=float), points.shape))
+    with np.errstate(all="ignore"):
+        probe = loss.gradient(x0)
+    if isinstance(probe, np.ndarray) and probe.dtype == np.float64 and probe.shape == x0.shape:
+        return loss.gradient
+    try:
+        np.broadcast_to(np.asarray(probe, dtype=float), x0.shape)
+    except ValueError:
+        raise ValueError(f"loss.gradient returned shape {np.shape(probe)} for points of shape "
+                         f"{x0.shape}") from None
+    return wrapped
+
+
+def _values(loss, points: np.ndarray) -> np.ndarray:
+    values = np.asarray(loss.value(points), dtype=float)
+    try:
+        return np.array(np.broadcast_to(values, points.shape[:-1]))
+    except ValueError:
+        raise ValueError(f"loss.value returned shape {values.shape} for points of shape "
+                         f"{points.shape}") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks (errors name the bad value)
+
+def _names(optimizers) -> list[str]:
+    if isinstance(optimizers, str):
+        optimizers = [optimizers]
+    names = list(optimizers)
+    for name in names:
+        if name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})")
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise ValueError(f"optimizer {duplicated[0]!r} is listed twice")
+    return names
+
+
+def _starts(loss, starts) -> np.ndarray:
+    variables = getattr(loss, "variables", None)
+    n = len(variables) if variables is not None else None
+    try:
+        array = np.array(starts, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"starts={starts!r} is not an array of numbers") from None
+    if array.ndim == 0 and n == 1:
+        array = array.reshape(1, 1)
+    elif array.ndim == 1 and n == 1:
+        array = array[:, None]
+    elif array.ndim == 1 and (n is None or array.size == n):
+        array = array[None, :]
+    if array.ndim != 2 or (n is not None and array.shape[1] != n) or array.shape[1] == 0:
+        raise ValueError(f"starts has shape {np.shape(starts)}; expected (n_starts, {n or 'n'})")
+    if not np.isfinite(array).all():
+        raise ValueError(f"starts={starts!r} contains a non-finite coordinate")
+    return array
+
+
+def _whole(value, what: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{what}={value!r} must be a whole number >= {low}")
+    return int(value)
+
+
+def _hyper(names, options, noise) -> dict[str, dict[str, Any]]:
+    options = dict(options or {})
+    for name, given in options.items():
+        if name not in OPTIMIZERS:
+            raise ValueError(f"options for unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})")
+        if given is not None and not isinstance(given, Mapping):
+            raise ValueError(f"options[{name!r}]={given!r} is not a dict of hyper-parameters")
+    if noise is not None:
+        sgd = dict(options.get("sgd") or {})
+        if "noise" in sgd:
+            raise ValueError("give sgd's noise either as noise= or in options['sgd'], not both")
+        sgd["noise"] = noise
+        options["sgd"] = sgd
+    resolved = {name: OPTIMIZERS[name].resolve(given) for name, given in options.items()}
+    return {name: resolved.get(name) or OPTIMIZERS[name].resolve() for name in names}
+
+
+def _rates(names, lr, steps) -> dict[str, np.ndarray]:
+    if isinstance(lr, Mapping):
+        unknown = sorted(set(lr) - set(names))
+        if unknown:
+            raise ValueError(f"lr given for {unknown[0]!r}, which is not among the chosen optimizers")
+        missing = [name for name in names if name not in lr]
+        if missing:
+            raise ValueError(f"lr has no entry for optimizer {missing[0]!r}")
+        return {name: _rate_table(lr[name], steps, f"lr for {name}") for name in names}
+    table = _rate_table(lr, steps, "lr")
+    return {name: table for name in names}
+
+
+def _rate_table(rate, steps: int, what: str) -> np.ndarray:
+    if callable(rate):
+        with np.errstate(all="ignore"):
+            table = np.asarray(rate(np.arange(steps)), dtype=float)
+        try:
+            table = np.array(np.broadcast_to(table, (steps,)))
+        except ValueError:
+            raise ValueError(f"{what}: the schedule returned shape {table.shape} for {steps} steps") from None
+        bad = ~(np.isfinite(table) & (table >= 0))
+        if bad.any():
+            t = int(np.argmax(bad))
+            raise ValueError(f"{what}: the schedule gives lr={table[t]!r} at step {t} (must be finite, >= 0)")
+        return table
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not np.isfinite(rate) or rate < 0:
+        raise ValueError(f"{what}={rate!r} must be a finite number >= 0 or a schedule")
+    return np.full(steps, float(rate))
+
+
+def _box(n: int, bound, domain) -> np.ndarray:
+    low, high = np.full(n, -np.inf), np.full(n, np.inf)
+    if domain is not None:
+        try:
+            edges = np.array(domain, dtype=float).reshape(n, 2)
+        except (TypeError, ValueError):
+            raise ValueError(f"domain={domain!r} must give (lo, hi) for each of the {n} coordinates") from None
+        if not (np.isfinite(edges).all() and (edges[:, 0] < edges[:, 1]).all()):
+            raise ValueError(f"domain={domain!r} must have finite lo < hi for each coordinate")
+        width = edges[:, 1] - edges[:, 0]
+        low, high = edges[:, 0] - 10 * width, edges[:, 1] + 10 * width
+    if bound is not None:
+        if isinstance(bound, bool) or not isinstance(bound, numbers.Real) or not bound > 0 \
+                or not np.isfinite(bound):
+            raise ValueError(f"bound={bound!r} must be a finite number > 0")
+        low, high = np.maximum(low, -float(bound)), np.minimum(high, float(bound))
+    if domain is None and bound is None:
+        low, high = np.full(n, -DEFAULT_BOUND), np.full(n, DEFAULT_BOUND)
+    return np.stack([low, high], axis=1)
+
+
+def _batch(loss, batch_size):
+    if batch_size is None:
+        return None, None
+    if not (hasattr(loss, "batch_gradient") and hasattr(loss, "n_rows")):
+        raise ValueError(f"batch_size={batch_size!r} needs a dataset loss (with batch_gradient and n_rows)")
+    n_rows = int(loss.n_rows)
+    batch_size = _whole(batch_size, "batch_size", 1)
+    if batch_size > n_rows:
+        raise ValueError(f"batch_size={batch_size} is larger than the dataset ({n_rows} rows)")
+    return n_rows, batch_size
