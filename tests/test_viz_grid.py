@@ -1,0 +1,204 @@
+"""viz.grid, viz.colors, viz.click and viz.encode: sampling, masking, colour ranges, palettes."""
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from viz import (CLICK_CURVE_GROUP, CLICK_GRID_GROUP, OKABE_ITO, PALETTE, array_of, click_point,
+                 color_range, curve_grid, log_values, mask_outliers, optimizer_colors,
+                 optimizer_label, start_dash, start_symbol, surface_grid, typed_array)
+from viz.colors import POINT_KINDS, START_DASHES, START_SYMBOLS, START_SYMBOLS_3D
+from viz.grid import check_domain, evaluate
+
+ALL_OPTIMIZERS = ["gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
+                  "adadelta", "lion"]
+
+
+@dataclass
+class Loss:
+    """Stand-in for landscapes' Loss: value(points (..., n)) -> (...)."""
+
+    fn: Callable
+    variables: tuple
+
+    @property
+    def n(self):
+        return len(self.variables)
+
+    def value(self, points):
+        points = np.asarray(points, dtype=float)
+        return self.fn(*np.moveaxis(points, -1, 0))
+
+
+BOWL = Loss(lambda x, y: x**2 + 3 * y**2, ("x", "y"))
+
+
+# ------------------------------------------------------------------------------------ grid
+
+def test_surface_grid_follows_plotly_row_is_y_convention():
+    xs, ys, Z = surface_grid(BOWL, ((-2, 2), (-1, 3)), (5, 7))
+    assert xs.shape == (5,) and ys.shape == (7,) and Z.shape == (7, 5)
+    assert (xs[0], xs[-1], ys[0], ys[-1]) == (-2, 2, -1, 3)
+    assert Z[6, 0] == pytest.approx((-2) ** 2 + 3 * 3**2)     # Z[j, i] = f(xs[i], ys[j])
+    assert Z[0, 4] == pytest.approx(2**2 + 3 * (-1) ** 2)
+
+
+def test_non_finite_values_are_nan_and_no_warning_escapes():
+    # log of a negative number (NaN), division by zero (inf), overflow (inf): all silent, all NaN
+    loss = Loss(lambda x, y: np.log(x) + 1.0 / y + np.exp(1000 * (x > 1.5)), ("x", "y"))
+    xs, ys, Z = surface_grid(loss, ((-1, 2), (-1, 1)), (31, 21))   # y = 0 is on the grid
+    X, Y = np.meshgrid(xs, ys)
+    expected_bad = (X <= 0) | (Y == 0) | (X > 1.5)
+    assert np.isnan(Z[expected_bad]).all()
+    assert np.isfinite(Z[~expected_bad]).all()
+
+
+def test_constant_loss_is_broadcast():
+    const = Loss(lambda x, y: 3.0, ("x", "y"))
+    _, _, Z = surface_grid(const, ((0, 1), (0, 1)), 4)
+    assert Z.shape == (4, 4) and (Z == 3.0).all()
+
+
+def test_curve_grid_for_one_variable():
+    ws, vals = curve_grid(Loss(lambda w: (w - 1) ** 2, ("w",)), ((-1, 3),), 9)
+    assert ws[0] == -1 and ws[-1] == 3 and vals[4] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("domain", [((1, 0), (0, 1)), ((0, 1),), ((0, np.inf), (0, 1)), "ab"])
+def test_bad_domains_are_rejected(domain):
+    with pytest.raises(ValueError):
+        check_domain(domain, 2)
+
+
+@pytest.mark.parametrize("resolution", [1, 0, 2.5, 5000, (10,), True])
+def test_bad_resolutions_are_rejected(resolution):
+    with pytest.raises(ValueError):
+        surface_grid(BOWL, ((0, 1), (0, 1)), resolution)
+
+
+def test_surface_grid_rejects_a_one_variable_loss():
+    with pytest.raises(ValueError, match="2 variables"):
+        surface_grid(Loss(lambda w: w, ("w",)), ((0, 1),), 10)
+
+
+def test_color_range_ignores_one_huge_value():
+    _, _, Z = surface_grid(BOWL, ((-2, 2), (-2, 2)), 60)
+    Z[10, 10] = 1e12
+    Z[20, 20] = np.nan
+    lo, hi = color_range(Z)
+    finite = Z[np.isfinite(Z)]
+    assert (lo, hi) == tuple(np.percentile(finite, [2, 98]))
+    assert hi < 20          # the bowl's own maximum is 16: the spike changed nothing visible
+    assert color_range(Z, (0, 100))[1] == 1e12
+
+
+def test_color_range_degenerate_inputs():
+    assert color_range(np.full((3, 3), np.nan)) == (0.0, 1.0)
+    lo, hi = color_range(np.full(5, 7.0))
+    assert lo < 7.0 < hi
+    with pytest.raises(ValueError):
+        color_range(np.ones(3), (50, 10))
+
+
+def test_log_values_spread_the_valley_floor():
+    Z = np.array([0.0, 1e-4, 1.0, 100.0, np.nan, np.inf])
+    L = log_values(Z)
+    assert np.isnan(L[4:]).all()
+    assert np.all(np.diff(L[:4]) > 0)
+    assert L[3] == pytest.approx(2.0, abs=1e-4)     # log10(100 - 0 + eps)
+    eps = 1e-6 * np.percentile(Z[:4], 98)            # 1e-6 of the spread above the minimum
+    assert L[0] == pytest.approx(np.log10(eps))      # the minimum maps to log10(eps)
+    assert L[1] == pytest.approx(np.log10(1e-4 + eps))
+
+
+def test_mask_outliers_removes_a_spike_but_not_a_smooth_wall():
+    rosen = Loss(lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, ("x", "y"))
+    _, _, Z = surface_grid(rosen, ((-2, 2), (-1, 3)), 80)
+    assert not np.isnan(mask_outliers(Z)).any()      # every value of Rosenbrock stays
+    Z[40, 40] = 1e9
+    Z[0, 0] = np.inf
+    masked = mask_outliers(Z)
+    assert np.isnan(masked[40, 40]) and np.isnan(masked[0, 0])
+    assert np.isnan(masked).sum() == 2
+
+
+def test_evaluate_accepts_points_of_any_leading_shape():
+    pts = np.zeros((2, 3, 4, 2))
+    assert evaluate(BOWL, pts).shape == (2, 3, 4)
+
+
+# ---------------------------------------------------------------------------------- colours
+
+def test_ten_optimizers_get_ten_distinct_palette_colours():
+    colors = optimizer_colors(ALL_OPTIMIZERS)
+    assert len(set(colors)) == 10
+    assert set(colors) <= set(PALETTE)
+    assert set(OKABE_ITO) <= set(colors)
+
+
+def test_an_optimizer_keeps_its_colour_whatever_else_is_shown():
+    alone = optimizer_colors(["adam"])[0]
+    assert optimizer_colors(["gd", "lion", "adam"])[2] == alone
+    assert optimizer_colors(list(reversed(ALL_OPTIMIZERS)))[3] == optimizer_colors(
+        ALL_OPTIMIZERS)[6]
+
+
+def test_repeated_and_unknown_names_still_get_distinct_colours():
+    colors = optimizer_colors(["gd", "gd", "mystery", "adam"])
+    assert len(set(colors)) == 4
+    assert len(optimizer_colors(["x"] * 12)) == 12          # cycles past the palette
+
+
+def test_labels():
+    assert optimizer_label("adamw") == "AdamW" and optimizer_label("custom") == "custom"
+
+
+def test_start_styles_cycle_and_are_valid_plotly_values():
+    assert start_dash(0) == "solid" and start_dash(len(START_DASHES)) == "solid"
+    assert start_dash(1) != start_dash(0) and start_symbol(1) != start_symbol(0)
+    # plotly validates enumerated values: an invalid symbol or dash raises here
+    for s in START_SYMBOLS:
+        go.Scatter(marker_symbol=s)
+    for s in START_SYMBOLS_3D:
+        go.Scatter3d(marker_symbol=s)
+    for d in START_DASHES:
+        go.Scatter(line_dash=d)
+        go.Scatter3d(line_dash=d)
+    for sym2, sym3, _ in POINT_KINDS.values():
+        go.Scatter(marker_symbol=sym2)
+        go.Scatter3d(marker_symbol=sym3)
+    assert len({v[0] for v in POINT_KINDS.values()}) == len(POINT_KINDS)
+
+
+# ----------------------------------------------------------------------------- click, encode
+
+def test_click_point_reads_the_grid_point_of_a_streamlit_selection():
+    selection = {"points": [
+        {"curve_number": 5, "x": 0.1, "y": 0.2, "legendgroup": "Adam"},      # a trajectory
+        {"curve_number": 1, "point_index": 7, "x": -1.5, "y": 2.0, "customdata": 3.0,
+         "legendgroup": CLICK_GRID_GROUP}],
+        "point_indices": [7], "box": [], "lasso": []}
+    assert click_point(selection) == (-1.5, 2.0)
+    assert click_point({"selection": selection}) == (-1.5, 2.0)          # the whole event
+    assert click_point({"points": [{"x": 0.3, "y": 1.0, "legendgroup": CLICK_CURVE_GROUP}]}) \
+        == (0.3,)
+
+
+@pytest.mark.parametrize("selection", [None, {}, {"points": []},
+                                       {"points": [{"x": 1, "y": 2, "legendgroup": "GD"}]},
+                                       {"points": [{"legendgroup": CLICK_GRID_GROUP}]}])
+def test_click_point_returns_none_without_a_grid_point(selection):
+    assert click_point(selection) is None
+
+
+def test_typed_array_round_trip():
+    a = np.array([[1.5, np.nan], [3.0, -2.25]])
+    spec = typed_array(a)
+    assert spec["dtype"] == "f4" and spec["shape"] == "2, 2"
+    np.testing.assert_array_equal(array_of(spec), a.astype(np.float32))
+    np.testing.assert_array_equal(array_of([1, None, 2]), [1, np.nan, 2])
+    # plotly.py's own encoding of an ndarray reads back the same way
+    fig_json = go.Figure(go.Scatter(x=np.arange(3, dtype=np.float64))).to_plotly_json()
+    assert array_of(fig_json["data"][0]["x"]).tolist() == [0, 1, 2]
