@@ -84,7 +84,9 @@ def _cases():
         bowl_min, rosen_min = [(0.0, 0.0)], [(1.0, 1.0)]
         rosen_starts = [(-1.5, 2.0), (1.5, -0.5), (0.0, 2.5), (-1.0, -0.5)]
         source = "NumPy stand-ins (landscapes/optimizers not importable)"
-        run = _standin_simulate
+
+        def run(loss, starts, steps, lr):
+            return _standin_simulate(loss, EIGHT, starts, steps, lr)
     print(f"losses and runs from: {source}")
     yield ("default: bowl, 8 opt x 1 start x 500 steps", bowl_loss, bowl_dom, bowl_min,
            run(bowl_loss, [(1.5, 1.0)], 500, 0.1))
