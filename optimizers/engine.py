@@ -26,8 +26,9 @@ from .rules import OPTIMIZERS
 __all__ = ["Run", "simulate", "DEFAULT_BOUND"]
 
 DEFAULT_BOUND = 1e6
-_CHECK_EVERY = 32      # steps between checks whether every run has already diverged
-_CHUNK = 256           # steps per block of coefficient tables (bounds their memory)
+_CHECK_EVERY = 64      # steps between checks whether every run has already diverged
+_CHUNK = 128           # steps per block of coefficient tables (bounds their memory)
+_POST_BLOCK = 64       # steps per block when evaluating values and divergence after the loop
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,13 +136,12 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
     gradient = _gradient_function(loss, X[0])
     used_lr = {name: rates[name] for name in own_names}
 
-    # sgd's gradient estimate: Gaussian noise drawn up front (so step t's noise does not depend on
-    # the number of steps), or one mini-batch per step drawn in the loop.
+    # sgd's gradient estimate: Gaussian noise drawn block by block (step t's noise does not depend
+    # on the number of steps), or one mini-batch per step, drawn in the loop.
     sgd = block.get("sgd")
     noise = estimates = None
     if sgd is not None and rows_of_data is None and hyper["sgd"]["noise"] > 0:
-        noise = np.zeros((steps, nf, n))
-        noise[:, sgd] = hyper["sgd"]["noise"] * rng.standard_normal((steps, count, n))
+        noise = np.empty((steps, count, n))               # drawn block by block in the loop
     elif sgd is not None and rows_of_data is not None:
         estimates = np.empty((steps, count, n))
 
@@ -162,7 +162,7 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
         MV[0] = Keven
         VMAX = np.zeros((nf, n)) if flags.amsgrad else None
         BUF = np.zeros((nf, n)) if flags.buf else None
-        HVMAX = np.zeros((steps + 1, nf, n)) if flags.amsgrad else None
+        HVMAX = np.zeros((steps + 1, nf, n)) if flags.amsgrad else None   # zeros: initial state
         HBUF = np.zeros((steps + 1, nf, n)) if flags.buf else None
         L2, KAMS, SC, MU = fz.l2, fz.k, fz.s, fz.mu
         XL2 = np.empty((nf, n)) if flags.l2 else None
@@ -179,67 +179,78 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
         own.append([spec.update, block[name], rates[name].tolist(), hyper[name], histories, state])
 
     only_fused = not own_names
+    add, sub, mul, div, sqrt, maximum = np.add, np.subtract, np.multiply, np.divide, np.sqrt, np.maximum
+    if fused_names:
+        use_l2, use_amsgrad, use_centered, use_buf, use_decoupled = flags
+        coef, COEF = fz.coef_first, fz.coef                # SGD's first buffer takes g whole
+    fused = bool(fused_names)
+    noisy, batched = noise is not None, estimates is not None
     last = steps
     for start in range(0, steps, _CHUNK):
         stop = min(steps, start + _CHUNK)
         if fused_names:
             PQ, E, W, B = fz.tables(start, stop)
+        if noise is not None:
+            noise[start:stop] = hyper["sgd"]["noise"] * rng.standard_normal((stop - start, count, n))
+            NOISE = np.zeros((stop - start, nf, n))
+            NOISE[:, sgd] = noise[start:stop]
         for t in range(start, stop):
             x = X[t]
             g = gradient(x)
             G[t] = g
-            if fused_names:
+            if fused:
                 # --- one fused moment step for all fused rows (optimizers.fused explains it) ---
                 i = t - start
                 xf, gf = (x, g) if only_fused else (x[:nf], g[:nf])
-                if noise is not None:
-                    np.add(gf, noise[t], out=K1)
+                if noisy:
+                    add(gf, NOISE[i], out=K1)
                 else:
                     K1[...] = gf
-                    if estimates is not None:
+                    if batched:
                         batch = rng.choice(rows_of_data, size=batch_size, replace=False)
                         K1[sgd] = estimates[t] = loss.batch_gradient(xf[sgd], batch)
-                if flags.l2:
-                    np.multiply(L2, xf, out=XL2)
-                    np.add(K1, XL2, out=K1)
-                np.multiply(K1, K1, out=K3)
-                np.multiply(K, fz.coef if t else fz.coef_first, out=TMP)
-                np.add(TMPeven, TMPodd, out=Keven)            # m <- a m + c g, v <- b v + d g^2
+                if use_l2:
+                    mul(L2, xf, out=XL2)
+                    add(K1, XL2, out=K1)
+                mul(K1, K1, out=K3)
+                mul(K, coef, out=TMP)
+                coef = COEF
+                add(TMPeven, TMPodd, out=Keven)            # m <- a m + c g, v <- b v + d g^2
                 root = K2
-                if flags.amsgrad:
-                    np.multiply(KAMS, VMAX, out=VMAX)
-                    np.maximum(VMAX, K2, out=VMAX)
+                if use_amsgrad:
+                    mul(KAMS, VMAX, out=VMAX)
+                    maximum(VMAX, K2, out=VMAX)
                     root = VMAX
                     HVMAX[t + 1] = VMAX
-                if flags.centered:
-                    np.multiply(K0, K0, out=T1)
-                    np.multiply(SC, T1, out=T1)
-                    np.subtract(root, T1, out=DEN)
-                    np.sqrt(DEN, out=DEN)
+                if use_centered:
+                    mul(K0, K0, out=T1)
+                    mul(SC, T1, out=T1)
+                    sub(root, T1, out=DEN)
+                    sqrt(DEN, out=DEN)
                 else:
-                    np.sqrt(root, out=DEN)
-                np.add(DEN, E[i], out=DEN)                    # sqrt(v) + eps'
-                np.multiply(K01, PQ[i], out=TMP01)
-                np.add(TMP0, TMP1, out=U)                     # P m + Q g
-                np.divide(U, DEN, out=U)
-                if flags.buf:
-                    np.multiply(MU, BUF, out=BUF)
-                    np.add(BUF, U, out=BUF)
-                    np.multiply(BUF, B[i], out=U)
+                    sqrt(root, out=DEN)
+                add(DEN, E[i], out=DEN)                    # sqrt(v) + eps'
+                mul(K01, PQ[i], out=TMP01)
+                add(TMP0, TMP1, out=U)                     # P m + Q g
+                div(U, DEN, out=U)
+                if use_buf:
+                    mul(MU, BUF, out=BUF)
+                    add(BUF, U, out=BUF)
+                    mul(BUF, B[i], out=U)
                     HBUF[t + 1] = BUF
                 MV[t + 1] = Keven
                 xn = X[t + 1] if only_fused else X[t + 1, :nf]
-                if flags.decoupled:
-                    np.multiply(xf, W[i], out=xn)             # theta (1 - lr omega) ...
-                    np.add(xn, U, out=xn)                     # ... + step
+                if use_decoupled:
+                    mul(xf, W[i], out=xn)             # theta (1 - lr omega) ...
+                    add(xn, U, out=xn)                     # ... + step
                 else:
-                    np.add(xf, U, out=xn)
+                    add(xf, U, out=xn)
             for rule in own:
                 update, rows_o, lr_o, hyper_o, histories, state = rule
                 xo = x[rows_o]
                 step, state = update(g[rows_o], state, lr_o[t], t, xo, **hyper_o)
                 rule[5] = state
-                np.add(xo, step, out=X[t + 1, rows_o])
+                add(xo, step, out=X[t + 1, rows_o])
                 for key, value in zip(state._fields, state):
                     histories[key][t + 1] = value
             if t % _CHECK_EVERY == _CHECK_EVERY - 1:
@@ -254,81 +265,54 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
         X[last + 1:] = np.nan
         G[last + 1:] = np.nan
     G[last] = gradient(X[last])
-    values = _values(loss, X)
-
-    # Divergence: the first bad point of each run; it and everything after it become NaN. (The box
-    # is finite, so the bounds test also catches non-finite positions. Coordinates one at a time:
-    # reducing over a short last axis is slow in numpy.)
-    good = np.isfinite(values)
-    for j in range(n):
-        good &= X[..., j] >= low[j]
-        good &= X[..., j] <= high[j]
-        good &= np.isfinite(G[..., j])
-    hit = ~good.all(0)
-    first = np.where(hit, np.argmin(good, axis=0), steps + 1)
-    after = None
-    if hit.any():
-        after = np.arange(steps + 1)[:, None] >= first[None, :]        # (steps + 1, rows)
-        X[after] = np.nan
-        G[after] = np.nan
-        values[after] = np.nan
-
-    # Effective learning rate |x_{t+1} - x_t| / |g_t|, with g_t the gradient the rule used (sgd's
-    # estimate); NaN where g_t = 0 and wherever x_t or x_{t+1} is NaN.
-    magnitude = np.abs(G[:-1])
-    estimate = None
+    estimate = None                                       # sgd's gradient estimates, (T, S, n)
     if noise is not None:
-        estimate = G[:-1, sgd] + noise[:, sgd]
+        estimate = G[:-1, sgd] + noise
     elif estimates is not None:
         estimate = estimates
-    if estimate is not None:
-        magnitude[:, sgd] = np.abs(estimate)
-    magnitude[magnitude == 0] = np.nan
-    effective = np.subtract(X[1:], X[:-1])
-    np.abs(effective, out=effective)
-    np.divide(effective, magnitude, out=effective)
+    values, good, effective = _inspect(loss, X, G, box, sgd, estimate)
 
-    # Back to the caller's order: (O, S, T', ...) views of the internal (T', rows, ...) arrays when
-    # the order is unchanged (every fused optimizer listed before lion and adadelta), else copies.
-    identity = names == slots
-    order = (np.concatenate([np.arange(block[name].start, block[name].stop) for name in names])
-             if names else np.zeros(0, dtype=int))
-    shape = (len(names), count)
+    # Divergence: the first bad point of each run; it and everything after it become NaN, and so
+    # do the effective learning rates of the steps that start or end there.
+    hit = ~good.all(0)
+    first = np.where(hit, np.argmin(good, axis=0), steps + 1)
+    for r in np.flatnonzero(hit):
+        f = first[r]
+        X[f:, r] = np.nan
+        G[f:, r] = np.nan
+        values[f:, r] = np.nan
+        effective[max(f - 1, 0):, r] = np.nan
 
-    def per_run(history):
-        if not identity:
-            history = history[:, order]
-        return np.moveaxis(history.reshape(history.shape[:1] + shape + history.shape[2:]), 0, 2)
-
-    def per_start(history, rows_o, mask):
-        """(T', rows, n) history, rows of one optimizer -> (S, T', n) view, NaN where ``mask``."""
-        part = history[:, rows_o]
-        if mask is not None and mask.any():
-            part[mask] = np.nan
-        return part.transpose(1, 0, 2)
-
-    slot_history = {}
-    if fused_names:
-        slot_history = {"m": MV[:, 0], "v": MV[:, 1], "v_max": HVMAX, "buf": HBUF}
+    # Recorded states, per optimizer: (S, T', n) views, NaN from divergence.
+    slot_history = {"m": MV[:, 0], "v": MV[:, 1], "v_max": HVMAX, "buf": HBUF} if fused_names else {}
     states: dict[str, dict[str, np.ndarray]] = {}
     for name in names:
         rows_o = block[name]
-        mask_points = after[:, rows_o] if after is not None else None
+        ends = first[rows_o]
         recorded: dict[str, np.ndarray] = {}
         for info in OPTIMIZERS[name].states:
             if info.when is not None and not hyper[name][info.when]:
                 continue
             if name in own_states:
-                recorded[info.name] = per_start(own_states[name][info.name], slice(None), mask_points)
+                recorded[info.name] = _per_start(own_states[name][info.name], slice(None), ends)
             elif info.slot is not None:
-                recorded[info.name] = per_start(slot_history[info.slot], rows_o, mask_points)
+                recorded[info.name] = _per_start(slot_history[info.slot], rows_o, ends)
         if name == "sgd":
             used = G[:-1, sgd] if estimate is None else estimate
-            if after is not None:
-                used = np.where(after[:-1, sgd, None], np.nan, used)
-            recorded["gradient_estimate"] = used.transpose(1, 0, 2)
+            recorded["gradient_estimate"] = _per_start(used, slice(None), ends)
         recorded["effective_lr"] = effective[:, rows_o].transpose(1, 0, 2)
         states[name] = recorded
+
+    # Back to the caller's order: (O, S, T', ...) views of the internal (T', rows, ...) arrays when
+    # the order is unchanged (every fused optimizer listed before lion and adadelta), else copies.
+    order = (np.concatenate([np.arange(block[name].start, block[name].stop) for name in names])
+             if names else np.zeros(0, dtype=int))
+    shape = (len(names), count)
+
+    def per_run(history):
+        if names != slots:
+            history = history[:, order]
+        return np.moveaxis(history.reshape(history.shape[:1] + shape + history.shape[2:]), 0, 2)
 
     lr_table = np.stack([used_lr[name] for name in names]) if names else np.zeros((0, steps))
     diverged = np.where(hit, first, -1)[order].reshape(shape)
@@ -337,6 +321,54 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
         gradients=per_run(G), diverged_at=diverged.astype(int), lr=lr_table, states=states,
         hyper={name: dict(hyper[name]) for name in names}, box=box, steps=steps, seed=seed,
         batch_size=batch_size, labels=tuple(OPTIMIZERS[name].label for name in names))
+
+
+def _inspect(loss, X, G, box, sgd, estimate):
+    """One pass over the recorded history, in blocks of steps small enough to stay in cache.
+
+    Returns the values ``(T + 1, rows)``; whether each point is good ``(T + 1, rows)``: finite
+    value and gradient and a position inside the box (which is finite, so non-finite positions
+    fail too; coordinates are tested one at a time, numpy reduces slowly over a short last axis);
+    and the effective learning rate ``|x_{t+1} - x_t| / |g_t|`` ``(T, rows, n)``, with ``g_t`` the
+    gradient the rule used (sgd's ``estimate`` on the ``sgd`` rows), NaN where ``g_t = 0``.
+    """
+    steps, rows, n = G.shape[0] - 1, G.shape[1], G.shape[2]
+    low, high = box[:, 0], box[:, 1]
+    values = np.empty((steps + 1, rows))
+    good = np.empty((steps + 1, rows), dtype=bool)
+    effective = np.empty((steps, rows, n))
+    for a in range(0, steps + 1, _POST_BLOCK):
+        b = min(steps + 1, a + _POST_BLOCK)
+        xs, gs = X[a:b], G[a:b]
+        values[a:b] = _values(loss, xs)
+        ok = np.isfinite(values[a:b])
+        for j in range(n):
+            ok &= xs[..., j] >= low[j]
+            ok &= xs[..., j] <= high[j]
+            ok &= np.isfinite(gs[..., j])
+        good[a:b] = ok
+        c = min(b, steps)
+        if c > a:
+            e = effective[a:c]
+            np.subtract(X[a + 1:c + 1], X[a:c], out=e)
+            np.abs(e, out=e)
+            magnitude = np.abs(G[a:c])
+            if estimate is not None:
+                magnitude[:, sgd] = np.abs(estimate[a:c])
+            np.divide(e, magnitude, out=e)
+            zero = magnitude == 0
+            if zero.any():
+                e[zero] = np.nan
+    return values, good, effective
+
+
+def _per_start(history, rows, ends) -> np.ndarray:
+    """``(T', runs, n)`` history, the rows of one optimizer -> ``(S, T', n)`` view, NaN from ``ends``."""
+    part = history[:, rows]
+    for s, f in enumerate(ends):
+        if f < len(part):
+            part[f:, s] = np.nan
+    return part.transpose(1, 0, 2)
 
 
 def _gradient_function(loss, x0: np.ndarray) -> Callable:
