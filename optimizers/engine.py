@@ -152,14 +152,14 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
             used_lr[name] = np.array(np.broadcast_to(m.lr, (steps,)), dtype=float)
         fz = Fused(moments, count, n)
         flags = fz.flags
-        K = np.zeros((4, nf, n))                          # [m, g, v, g^2]
-        K[2] = fz.v0
+        K = np.zeros((4, nf, n))      # [m, v, g, g^2]: the state and the gradient the rules use
+        K[1] = fz.v0
         TMP = np.empty((4, nf, n))
-        K0, K1, K2, K3, Keven, K01 = K[0], K[1], K[2], K[3], K[0::2], K[0:2]
-        TMP0, TMP1, TMPeven, TMPodd, TMP01 = TMP[0], TMP[1], TMP[0::2], TMP[1::2], TMP[0:2]
+        M, V, GU, GSQ, MV_now, MG = K[0], K[1], K[2], K[3], K[0:2], K[0::2]
+        TMP0, TMP2, TMPlow, TMPhigh, TMPmg = TMP[0], TMP[2], TMP[0:2], TMP[2:4], TMP[0::2]
         DEN, U, T1 = np.empty((nf, n)), np.empty((nf, n)), np.empty((nf, n))
         MV = np.empty((steps + 1, 2, nf, n))              # history of [m, v]
-        MV[0] = Keven
+        MV[0] = MV_now
         VMAX = np.zeros((nf, n)) if flags.amsgrad else None
         BUF = np.zeros((nf, n)) if flags.buf else None
         HVMAX = np.zeros((steps + 1, nf, n)) if flags.amsgrad else None   # zeros: initial state
@@ -203,42 +203,42 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
                 i = t - start
                 xf, gf = (x, g) if only_fused else (x[:nf], g[:nf])
                 if noisy:
-                    add(gf, NOISE[i], out=K1)
+                    add(gf, NOISE[i], out=GU)
                 else:
-                    K1[...] = gf
+                    GU[...] = gf
                     if batched:
                         batch = rng.choice(rows_of_data, size=batch_size, replace=False)
-                        K1[sgd] = estimates[t] = loss.batch_gradient(xf[sgd], batch)
+                        GU[sgd] = estimates[t] = loss.batch_gradient(xf[sgd], batch)
                 if use_l2:
                     mul(L2, xf, out=XL2)
-                    add(K1, XL2, out=K1)
-                mul(K1, K1, out=K3)
+                    add(GU, XL2, out=GU)
+                mul(GU, GU, out=GSQ)
                 mul(K, coef, out=TMP)
                 coef = COEF
-                add(TMPeven, TMPodd, out=Keven)            # m <- a m + c g, v <- b v + d g^2
-                root = K2
+                add(TMPlow, TMPhigh, out=MV_now)           # m <- a m + c g, v <- b v + d g^2
+                root = V
                 if use_amsgrad:
                     mul(KAMS, VMAX, out=VMAX)
-                    maximum(VMAX, K2, out=VMAX)
+                    maximum(VMAX, V, out=VMAX)
                     root = VMAX
                     HVMAX[t + 1] = VMAX
                 if use_centered:
-                    mul(K0, K0, out=T1)
+                    mul(M, M, out=T1)
                     mul(SC, T1, out=T1)
                     sub(root, T1, out=DEN)
                     sqrt(DEN, out=DEN)
                 else:
                     sqrt(root, out=DEN)
                 add(DEN, E[i], out=DEN)                    # sqrt(v) + eps'
-                mul(K01, PQ[i], out=TMP01)
-                add(TMP0, TMP1, out=U)                     # P m + Q g
+                mul(MG, PQ[i], out=TMPmg)
+                add(TMP0, TMP2, out=U)                     # P m + Q g
                 div(U, DEN, out=U)
                 if use_buf:
                     mul(MU, BUF, out=BUF)
                     add(BUF, U, out=BUF)
                     mul(BUF, B[i], out=U)
                     HBUF[t + 1] = BUF
-                MV[t + 1] = Keven
+                MV[t + 1] = MV_now
                 xn = X[t + 1] if only_fused else X[t + 1, :nf]
                 if use_decoupled:
                     mul(xf, W[i], out=xn)             # theta (1 - lr omega) ...

@@ -142,9 +142,9 @@ class Fused:
                            any(m.s for m in moments), any(m.mu for m in moments),
                            any(m.omega for m in moments))
         column = self.column
-        # coefficient stack for [m, g, v, g^2]: [a, c, b, d]; c at t = 0 may differ (SGD's b_1 = g_1)
-        first = np.array([[m.a, m.c[0] if len(m.c) else 0.0, m.b, m.d] for m in moments]).T
-        later = np.array([[m.a, m.c[1] if len(m.c) > 1 else 0.0, m.b, m.d] for m in moments]).T
+        # coefficient stack for [m, v, g, g^2]: [a, b, c, d]; c at t = 0 may differ (SGD's b_1 = g_1)
+        first = np.array([[m.a, m.b, m.c[0] if len(m.c) else 0.0, m.d] for m in moments]).T
+        later = np.array([[m.a, m.b, m.c[1] if len(m.c) > 1 else 0.0, m.d] for m in moments]).T
         for m in moments:
             if len(m.c) > 2 and not np.all(m.c[1:] == m.c[1]):
                 raise ValueError("c may only change after the first step")
