@@ -15,8 +15,9 @@ per-rule coefficients (floats, or arrays over the 0-based step ``t`` where marke
 The ``*_moments`` functions below map each rule's hyper-parameters to these coefficients; they are
 the only place where the fused path knows about a rule, and the tests check the engine against
 plain transcriptions of each rule's pseudo-code. :class:`Fused` stacks them over runs and folds
-them for speed (``gamma``, ``p``, ``q`` and the bias corrections become two full-shape tables, so
-that every numpy call in the step loop works on equal-shape contiguous arrays).
+them for speed: the learning rate, ``p``, ``q`` and Adam's bias corrections become a few tables of
+the stack's full shape (built a block of steps at a time), so that every numpy call in the step
+loop works on equal-shape contiguous arrays.
 """
 from __future__ import annotations
 
