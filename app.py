@@ -1,0 +1,425 @@
+"""Descent: the page. Widgets -> Settings -> landscapes / optimizers / viz -> st.* output.
+
+Run with ``streamlit run app.py``. Everything the page computes lives in the packages; this file
+only reads widgets, calls them (cached) and renders. The whole configuration is mirrored into the
+URL query string (``settings.to_query``), so a link reproduces the view.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+
+import settings as cfg
+from landscapes import PRESETS, InvalidExpression, compile_loss
+from landscapes.analysis import critical_points
+from landscapes.parse import FUNCTIONS
+from optimizers import OPTIMIZERS, SCHEDULES, schedules, simulate, summarize
+import viz
+
+CUSTOM = "custom"
+PLOT_CONFIG = {"displaylogo": False, "scrollZoom": True}
+ss = st.session_state
+
+
+# ------------------------------------------------------------------------------------ compute
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def get_loss(text: str):
+    """Compiled loss for ``text`` (raises InvalidExpression, which is not cached)."""
+    return compile_loss(text)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_critical_points(text: str, domain) -> list[tuple[tuple[float, ...], float, str]]:
+    loss = get_loss(text)
+    return [(tuple(map(float, cp.point)), float(cp.value), cp.kind)
+            for cp in critical_points(loss, domain, timeout=1.0)]
+
+
+@dataclass
+class Result:
+    run: object
+    rows: list
+    figures: dict
+    minima: list
+    critical: list
+
+
+def _minima(s: cfg.Settings, critical) -> list[tuple[float, ...]]:
+    """Known minima: the preset's (cited) when the preset is shown, else the analysis' minima."""
+    if s.preset and PRESETS[s.preset].expression == s.expression:
+        return [tuple(m) for m in PRESETS[s.preset].minima]
+    return [p for p, _, kind in critical if kind == "minimum"]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def compute(s: cfg.Settings) -> Result:
+    """Simulate every optimizer from every start and build the figures for settings ``s``."""
+    loss = get_loss(s.expression)
+    critical = get_critical_points(s.expression, s.domain)
+    minima = _minima(s, critical)
+    params = dict(s.schedule_params)
+    lr = {o: schedules.make(s.schedule, lr=s.lr_for(o), warmup=s.warmup, **params)
+          for o in s.optimizers}
+    run = simulate(loss, list(s.optimizers), starts=[list(p) for p in s.starts], steps=s.steps,
+                   lr=lr, options=s.options(), seed=s.seed, domain=s.domain)
+    width = max(hi - lo for lo, hi in s.domain)
+    rows = summarize(run, minima=minima or None, tol=1e-3 * width)
+    uirev = f"{s.expression}|{s.domain}"
+    common = dict(minima=minima, labels=None, frame_duration=s.speed, uirevision=uirev)
+    crit = [(p, kind) for p, _, kind in critical if kind != "minimum" or not minima]
+    figures = {}
+    if loss.n == 2:
+        figures["surface"] = viz.create_surface_figure(
+            loss, s.domain, run, resolution=s.resolution, log_color=s.log_color,
+            critical_points=crit, **common)
+        figures["contour"] = viz.create_contour_figure(
+            loss, s.domain, run, resolution=s.resolution, log_color=s.log_color,
+            critical_points=crit, **common)
+    else:
+        figures["curve"] = viz.create_curve_figure(loss, s.domain, run, critical_points=crit,
+                                                   **common)
+    figures["loss"] = viz.create_loss_figure(run, log_y=s.log_loss, uirevision=uirev)
+    return Result(run=run, rows=rows, figures=figures, minima=minima, critical=critical)
+
+
+# ------------------------------------------------------------------------------ widget state
+
+def _load(s: cfg.Settings) -> None:
+    """Put settings ``s`` into the widgets' session-state keys."""
+    ss.preset = s.preset or CUSTOM
+    ss.expr = ss.good_expr = s.expression
+    _set_domain(s.domain)
+    _set_starts(s.starts)
+    ss.opts = list(s.optimizers)
+    ss.lr = cfg.snap_lr(s.lr)
+    overrides, hyper = dict(s.lr_overrides), {(o, p): v for o, p, v in s.hyper}
+    for name, spec in OPTIMIZERS.items():
+        ss[f"lr_on_{name}"] = name in overrides
+        ss[f"lr_{name}"] = cfg.snap_lr(overrides.get(name, s.lr))
+        for p in spec.params:
+            ss[f"hp_{name}_{p.name}"] = hyper.get((name, p.name), p.default)
+    ss.sched = s.schedule
+    given = dict(s.schedule_params)
+    for kind in SCHEDULES.values():
+        for p in kind.params:
+            ss[f"sp_{kind.name}_{p.name}"] = given.get(p.name, p.default) \
+                if kind.name == s.schedule else p.default
+    ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
+    ss.res, ss.logc, ss.logy, ss.speed = s.resolution, s.log_color, s.log_loss, s.speed
+
+
+def _set_domain(domain) -> None:
+    ss.good_domain = tuple(tuple(map(float, r)) for r in domain)
+    ss.dim = len(domain)
+    for j, (lo, hi) in enumerate(domain):
+        ss[f"d{j}lo"], ss[f"d{j}hi"] = float(lo), float(hi)
+
+
+def _set_starts(starts) -> None:
+    for key in [k for k in ss if str(k).startswith("st_")]:
+        del ss[key]
+    ss.n_starts = len(starts)
+    for i, p in enumerate(starts):
+        for j, c in enumerate(p):
+            ss[f"st_{i}_{j}"] = float(c)
+
+
+def _starts() -> list[tuple[float, ...]]:
+    return [tuple(float(ss[f"st_{i}_{j}"]) for j in range(ss.dim)) for i in range(ss.n_starts)]
+
+
+def _on_preset() -> None:
+    if ss.preset == CUSTOM:
+        return
+    current = _settings_from_widgets()
+    s = cfg.for_preset(ss.preset, optimizers=current.optimizers, hyper=current.hyper,
+                       lr_overrides=(), schedule=current.schedule,
+                       schedule_params=current.schedule_params, seed=current.seed,
+                       resolution=current.resolution, speed=current.speed)
+    _load(s)
+
+
+def _on_expr() -> None:
+    if ss.preset != CUSTOM and ss.expr.strip() != PRESETS[ss.preset].expression:
+        ss.preset = CUSTOM
+
+
+def _add_start(point=None) -> None:
+    if point is None:
+        point = [lo + (hi - lo) * f for (lo, hi), f in zip(ss.good_domain, (0.3, 0.7))]
+    i = min(ss.n_starts, cfg.MAX_STARTS - 1)   # at the cap, a new start replaces the last one
+    for j, c in enumerate(point):
+        ss[f"st_{i}_{j}"] = float(c)
+    ss.n_starts = i + 1
+
+
+def _remove_start(i: int) -> None:
+    starts = _starts()
+    del starts[i]
+    _set_starts(starts)
+
+
+def _on_click(chart_key: str) -> None:
+    event = ss.get(chart_key)
+    point = viz.click_point(getattr(event, "selection", None) if event is not None else None)
+    if point is None and isinstance(event, dict):
+        point = viz.click_point(event.get("selection"))
+    if point is not None and len(point) == ss.dim:
+        _add_start(point)
+
+
+def _settings_from_widgets() -> cfg.Settings:
+    overrides = tuple((o, float(ss[f"lr_{o}"])) for o in ss.opts if ss.get(f"lr_on_{o}"))
+    hyper = tuple((o, p.name, ss[f"hp_{o}_{p.name}"]) for o in ss.opts
+                  for p in OPTIMIZERS[o].params if ss[f"hp_{o}_{p.name}"] != p.default)
+    sched_params = tuple((p.name, ss[f"sp_{ss.sched}_{p.name}"])
+                         for p in SCHEDULES[ss.sched].params
+                         if ss[f"sp_{ss.sched}_{p.name}"] != p.default)
+    preset = ss.preset if ss.preset != CUSTOM else None
+    return cfg.Settings(
+        expression=ss.good_expr, preset=preset, domain=ss.good_domain,
+        starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr),
+        lr_overrides=overrides, hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
+        warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed), resolution=int(ss.res),
+        log_color=bool(ss.logc), log_loss=bool(ss.logy), speed=int(ss.speed))
+
+
+# ------------------------------------------------------------------------------------ panels
+
+def _lr_format(v: float) -> str:
+    return f"{v:g}"
+
+
+def loss_panel():
+    """Preset picker and expression box; returns the loss to show (the last good one)."""
+    names = {CUSTOM: "Custom (type below)"} | {k: p.name for k, p in PRESETS.items()}
+    st.selectbox("Preset landscape", list(names), format_func=names.get, key="preset",
+                 on_change=_on_preset)
+    st.text_input("Loss f (use ^ or ** for powers)", key="expr", on_change=_on_expr,
+                  help="Examples: x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2, w^4 - 3w^3 + 2. "
+                       "Functions: " + ", ".join(sorted(FUNCTIONS)))
+    error = None
+    try:
+        loss = get_loss(ss.expr)
+        ss.good_expr = ss.expr
+    except InvalidExpression as exc:
+        error = exc
+        loss = get_loss(ss.good_expr)
+    if loss.n != ss.dim:   # a new number of variables: a fresh domain and start
+        _set_domain([(-3.0, 3.0)] * loss.n)
+        _set_starts([tuple([1.5, 1.0][:loss.n])])
+    return loss, error
+
+
+def domain_panel(variables) -> None:
+    st.caption("Domain")
+    bad = []
+    for j, name in enumerate(variables):
+        c1, c2 = st.columns(2)
+        c1.number_input(f"{name} from", key=f"d{j}lo", step=0.5, format="%g",
+                        min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT)
+        c2.number_input(f"{name} to", key=f"d{j}hi", step=0.5, format="%g",
+                        min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT)
+        if not ss[f"d{j}lo"] < ss[f"d{j}hi"]:
+            bad.append(name)
+    if bad:
+        st.error(f"The range of {', '.join(bad)} needs 'from' < 'to'; showing the last good "
+                 "domain.")
+    else:
+        ss.good_domain = tuple((float(ss[f"d{j}lo"]), float(ss[f"d{j}hi"]))
+                               for j in range(len(variables)))
+
+
+def starts_panel(variables) -> None:
+    st.caption("Starting points (or click the contour map / curve to add one)")
+    for i in range(ss.n_starts):
+        cols = st.columns([5] * len(variables) + [1], vertical_alignment="bottom")
+        for j, name in enumerate(variables):
+            lo, hi = ss.good_domain[j]
+            key = f"st_{i}_{j}"
+            ss[key] = float(min(max(ss[key], lo), hi))
+            cols[j].slider(f"start {i + 1}: {name}", float(lo), float(hi), key=key,
+                           step=float(hi - lo) / 400, format="%.3f")
+        cols[-1].button("✕", key=f"rm_{i}", on_click=_remove_start, args=(i,),
+                        disabled=ss.n_starts <= 1, help=f"remove start {i + 1}")
+    st.button("Add a start", on_click=_add_start, disabled=ss.n_starts >= cfg.MAX_STARTS)
+
+
+def _param_widget(p, key: str, label: str | None = None) -> None:
+    label = label or p.name
+    if p.kind == "bool":
+        st.checkbox(label, key=key, help=p.help)
+    elif p.kind == "int":
+        st.number_input(label, min_value=int(p.low), max_value=int(p.high), step=1, key=key,
+                        help=p.help)
+    else:
+        st.number_input(label, min_value=float(p.low), max_value=float(p.high), key=key,
+                        help=p.help, format="%.2e" if p.log else "%.4g",
+                        step=float(p.default) / 10 if p.log and p.default else 0.01)
+
+
+def optimizer_panel() -> None:
+    st.multiselect("Optimizers", list(OPTIMIZERS), key="opts",
+                   format_func=lambda o: OPTIMIZERS[o].label)
+    st.select_slider("Learning rate γ (log scale, shared)", cfg.LR_GRID, key="lr",
+                     format_func=_lr_format)
+    for o in ss.opts:
+        spec = OPTIMIZERS[o]
+        with st.expander(f"{spec.label} settings"):
+            st.checkbox("own learning rate", key=f"lr_on_{o}")
+            if ss[f"lr_on_{o}"]:
+                st.select_slider(f"{spec.label} learning rate", cfg.LR_GRID, key=f"lr_{o}",
+                                 format_func=_lr_format)
+            for p in spec.params:
+                _param_widget(p, f"hp_{o}_{p.name}")
+
+
+def schedule_panel() -> None:
+    st.selectbox("Learning-rate schedule", list(SCHEDULES), key="sched",
+                 format_func=lambda k: SCHEDULES[k].label)
+    for p in SCHEDULES[ss.sched].params:
+        _param_widget(p, f"sp_{ss.sched}_{p.name}")
+    st.number_input("Linear warm-up steps (0 = none)", min_value=0, max_value=10000, step=10,
+                    key="warmup")
+
+
+def run_panel() -> None:
+    st.slider("Steps", *cfg.STEPS_RANGE, key="steps")
+    st.number_input("Seed (for SGD's noise)", *cfg.SEED_RANGE, step=1, key="seed")
+
+
+def view_panel(n: int) -> None:
+    if n == 2:
+        st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key="res")
+        st.checkbox("Log colour scale", key="logc",
+                    help="colour by log10(f - min + ε): shows narrow valleys such as Rosenbrock's")
+    st.checkbox("Log scale for the loss per step", key="logy")
+    st.slider("Animation: ms per frame", *cfg.SPEED_RANGE, step=10, key="speed")
+
+
+# -------------------------------------------------------------------------------------- output
+
+def show_formulas(loss, s: cfg.Settings) -> None:
+    args = ", ".join(loss.variables)
+    st.latex(rf"f({args}) = {loss.latex}")
+    st.latex(loss.gradient_latex)
+    if s.preset:
+        p = PRESETS[s.preset]
+        st.caption(f"**{p.name}.** {p.teaches} Source: {p.source}")
+    with st.expander("Update rules of the chosen optimizers and the learning-rate schedule"):
+        for o in s.optimizers:
+            spec = OPTIMIZERS[o]
+            st.markdown(f"**{spec.label}**: {spec.description} ({spec.reference})")
+            st.latex(spec.equations)
+        sched = schedules.make(s.schedule, lr=s.lr, warmup=s.warmup, **dict(s.schedule_params))
+        st.markdown(f"**Schedule**: {SCHEDULES[s.schedule].help}")
+        st.latex(sched.latex)
+
+
+def show_error(exc: InvalidExpression) -> None:
+    st.error(f"**Cannot use this loss.** {exc}. The page still shows the last good loss.")
+    if exc.position is not None and exc.text:
+        st.code(f"{exc.text}\n{' ' * exc.position}^", language=None)
+
+
+def _fmt_point(p) -> str:
+    return "(" + ", ".join(f"{c:.4g}" for c in p) + ")"
+
+
+def results_table(result: Result, s: cfg.Settings) -> None:
+    rows = []
+    for r in result.rows:
+        label = OPTIMIZERS[r.optimizer].label
+        if r.diverged_at is not None:
+            status = f"diverged at step {r.diverged_at}"
+        elif r.steps_to_minimum is not None:
+            status = f"reached a minimum at step {r.steps_to_minimum}"
+        else:
+            status = "still moving" if r.final_gradient_norm > 1e-3 else "stopped (flat)"
+        reached = "—"
+        if r.nearest_minimum is not None and r.steps_to_minimum is not None:
+            reached = _fmt_point(result.minima[r.nearest_minimum])
+        rows.append({
+            "optimizer": label, "start": f"{r.start_index + 1} {_fmt_point(r.start)}",
+            "lr": f"{s.lr_for(r.optimizer):g}", "final point": _fmt_point(r.final_point),
+            "final loss": r.final_value, "best loss": r.best_value,
+            "minimum reached": reached,
+            "steps to it": r.steps_to_minimum, "|∇f| at the end": r.final_gradient_norm,
+            "path length": r.path_length, "status": status})
+    st.dataframe(rows, hide_index=True, width="stretch")
+    diverged = [r for r in rows if r["status"].startswith("diverged")]
+    for r in diverged:
+        st.warning(f"{r['optimizer']} from start {r['start']} {r['status']} "
+                   f"(learning rate {r['lr']}): the steps grew instead of shrinking. "
+                   "Try a smaller learning rate.")
+
+
+def share_link(s: cfg.Settings) -> None:
+    query = cfg.to_query(s)
+    if dict(st.query_params) != query:
+        st.query_params.from_dict(query)
+    base = st.context.url or ""
+    st.caption("Share this exact view: copy the link (button at the right of the box).")
+    st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Descent: loss landscapes and optimizers", page_icon="⛰️",
+                       layout="wide")
+    if "good_expr" not in ss:
+        s, problems = cfg.from_query(st.query_params.to_dict())
+        try:
+            get_loss(s.expression)
+        except InvalidExpression as exc:
+            problems.append(f"Ignored the link's loss: {exc}")
+            s = cfg.default_settings()
+        _load(s)
+        ss.link_problems = problems
+    st.title("Descent")
+    st.caption("Type a loss, pick optimizers, and watch them walk down the landscape.")
+    for message in ss.get("link_problems", []):
+        st.warning(message)
+
+    with st.sidebar:
+        st.header("Loss")
+        loss, error = loss_panel()
+        domain_panel(loss.variables)
+        starts_panel(loss.variables)
+        st.header("Optimizers")
+        optimizer_panel()
+        schedule_panel()
+        run_panel()
+        st.header("View")
+        view_panel(loss.n)
+
+    if error is not None:
+        show_error(error)
+    s = _settings_from_widgets()
+    show_formulas(loss, s)
+    if not s.optimizers:
+        st.info("Pick at least one optimizer in the sidebar.")
+        share_link(s)
+        return
+    result = compute(s)
+    figs = result.figures
+    if loss.n == 2:
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(figs["surface"], key="surface", config=PLOT_CONFIG)
+        with right:
+            st.plotly_chart(figs["contour"], key="contour", on_select=lambda: _on_click("contour"),
+                            selection_mode="points", config=PLOT_CONFIG)
+    else:
+        st.plotly_chart(figs["curve"], key="curve", on_select=lambda: _on_click("curve"),
+                        selection_mode="points", config=PLOT_CONFIG)
+    st.plotly_chart(figs["loss"], key="losschart", config=PLOT_CONFIG)
+    st.subheader("Results")
+    results_table(result, s)
+    share_link(s)
+
+
+main()

@@ -1,0 +1,275 @@
+"""The page's whole configuration as one value, and its round trip through the URL query string.
+
+``Settings`` is what the widgets produce and what the computation consumes; ``to_query`` /
+``from_query`` turn it into short query parameters and back, so a link reproduces a view.
+A query string is untrusted: ``from_query`` checks every value against the same ranges the
+widgets offer, drops what is wrong and says so (one message per dropped parameter); the
+expression itself is checked later by ``landscapes.compile_loss``. Nothing here imports streamlit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+from landscapes import PRESETS
+from landscapes.parse import MAX_LENGTH
+from optimizers import OPTIMIZERS, SCHEDULES
+
+__all__ = ["Settings", "LR_GRID", "snap_lr", "to_query", "from_query", "for_preset",
+           "DEFAULT_PRESET", "MAX_STARTS", "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT"]
+
+DEFAULT_PRESET = "himmelblau"
+DEFAULT_OPTIMIZERS = ("gd", "momentum", "adam")
+MAX_STARTS = 8
+STEPS_RANGE = (1, 5000)
+RESOLUTION_RANGE = (20, 300)
+SPEED_RANGE = (10, 1000)           # animation frame duration, ms
+DOMAIN_LIMIT = 1e6
+SEED_RANGE = (0, 2**31 - 1)
+
+# Learning rates on a log scale from 1e-5 to 10, with "nice" values (0.035, 5e-5, ...) in between.
+_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9)
+LR_GRID = tuple(float(f"{m}e{k}") for k in range(-5, 1) for m in _MANTISSAS) + (10.0,)
+
+
+def snap_lr(value: float) -> float:
+    """The grid learning rate nearest to ``value`` on a log scale."""
+    value = min(max(float(value), LR_GRID[0]), LR_GRID[-1])
+    return min(LR_GRID, key=lambda g: abs(math.log(g) - math.log(value)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides what the page shows."""
+    expression: str
+    preset: str | None
+    domain: tuple[tuple[float, float], ...]
+    starts: tuple[tuple[float, ...], ...]
+    optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
+    lr: float = 0.01
+    lr_overrides: tuple[tuple[str, float], ...] = ()      # (optimizer, lr)
+    hyper: tuple[tuple[str, str, object], ...] = ()       # (optimizer, param, value), non-defaults
+    schedule: str = "constant"
+    schedule_params: tuple[tuple[str, object], ...] = ()  # non-defaults
+    warmup: int = 0
+    steps: int = 200
+    seed: int = 0
+    resolution: int = 80
+    log_color: bool = False
+    log_loss: bool = False
+    speed: int = 80
+
+    @property
+    def n(self) -> int:
+        return len(self.domain)
+
+    def lr_for(self, name: str) -> float:
+        return dict(self.lr_overrides).get(name, self.lr)
+
+    def options(self) -> dict[str, dict]:
+        """Hyper-parameters per optimizer, as ``simulate(options=...)`` takes them."""
+        out: dict[str, dict] = {}
+        for opt, param, value in self.hyper:
+            out.setdefault(opt, {})[param] = value
+        return out
+
+
+def for_preset(key: str, **changes) -> Settings:
+    """Settings showing preset ``key`` with its domain, starts, learning rate and step count."""
+    p = PRESETS[key]
+    base = Settings(expression=p.expression, preset=key, domain=tuple(p.domain),
+                    starts=tuple(tuple(s) for s in p.starts), lr=snap_lr(p.lr),
+                    steps=min(p.steps, 1000), log_color=p.log_color)
+    return replace(base, **changes)
+
+
+def default_settings() -> Settings:
+    return for_preset(DEFAULT_PRESET)
+
+
+# ---------------------------------------------------------------------------------- encoding
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _points(points) -> str:
+    return ";".join(",".join(_num(c) for c in p) for p in points)
+
+
+def to_query(s: Settings) -> dict[str, str]:
+    """Short query parameters for ``s`` (values equal to the defaults are left out)."""
+    q = {"f": s.expression, "d": _points(s.domain), "s": _points(s.starts),
+         "o": ",".join(s.optimizers), "lr": _num(s.lr), "n": str(s.steps)}
+    if s.preset:
+        q["p"] = s.preset
+    for opt, lr in s.lr_overrides:
+        q[f"lr.{opt}"] = _num(lr)
+    for opt, param, value in s.hyper:
+        q[f"h.{opt}.{param}"] = _value(value)
+    if s.schedule != "constant":
+        q["sch"] = s.schedule
+    for param, value in s.schedule_params:
+        q[f"sp.{param}"] = _value(value)
+    d = Settings(expression="", preset=None, domain=(), starts=())
+    for key, name in (("wu", "warmup"), ("seed", "seed"), ("res", "resolution"),
+                      ("spd", "speed")):
+        if getattr(s, name) != getattr(d, name):
+            q[key] = str(getattr(s, name))
+    if s.log_color:
+        q["logc"] = "1"
+    if s.log_loss:
+        q["logy"] = "1"
+    return q
+
+
+def _value(v) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    return _num(v) if isinstance(v, float) else str(v)
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _float(text: str, lo: float = -DOMAIN_LIMIT, hi: float = DOMAIN_LIMIT) -> float:
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        raise _Bad(f"{text!r} is not a number") from None
+    if not math.isfinite(x) or not lo <= x <= hi:
+        raise _Bad(f"{text!r} is outside [{lo:g}, {hi:g}]")
+    return x
+
+
+def _int(text: str, lo: int, hi: int) -> int:
+    x = _float(text, lo, hi)
+    if x != int(x):
+        raise _Bad(f"{text!r} is not a whole number")
+    return int(x)
+
+
+def _parse_points(text: str, n: int | None, limit: int) -> tuple[tuple[float, ...], ...]:
+    if len(text) > 2000:
+        raise _Bad("is too long")
+    pts = tuple(tuple(_float(c) for c in part.split(",")) for part in text.split(";") if part)
+    if not pts or len(pts) > limit:
+        raise _Bad(f"needs 1 to {limit} points")
+    if any(len(p) != (n or len(pts[0])) for p in pts) or len(pts[0]) not in (1, 2):
+        raise _Bad("has points of the wrong dimension")
+    return pts
+
+
+def _param_value(param, text: str, owner: str):
+    if param.kind == "bool":
+        if text not in ("0", "1"):
+            raise _Bad(f"{text!r} is not 0 or 1")
+        return text == "1"
+    raw = _float(text, -math.inf, math.inf) if param.kind == "float" else _int(
+        text, int(param.low), int(param.high))
+    try:
+        return param.check(raw, owner)
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
+
+
+def from_query(query: Mapping[str, str], base: Settings | None = None
+               ) -> tuple[Settings, list[str]]:
+    """Settings from query parameters (missing ones from ``base``) and one message per bad one."""
+    s = base or default_settings()
+    problems: list[str] = []
+    q = {str(k): str(v) for k, v in query.items()}
+
+    def take(key: str, convert):
+        nonlocal problems
+        if key not in q:
+            return None
+        try:
+            return convert(q[key])
+        except _Bad as exc:
+            problems.append(f"Ignored the link's {key}={q[key][:40]!r}: {exc}")
+            return None
+
+    preset = take("p", lambda t: t if t in PRESETS else _raise(f"no preset {t!r}"))
+    if preset:
+        s = for_preset(preset)
+    changes: dict = {}
+    expr = take("f", lambda t: t if len(t) <= MAX_LENGTH else _raise("is too long"))
+    if expr is not None:
+        changes["expression"] = expr
+        changes["preset"] = preset if preset and PRESETS[preset].expression == expr else None
+    domain = take("d", lambda t: _parse_points(t, None, 2))
+    if domain is not None:
+        if any(len(r) != 2 or not r[0] < r[1] for r in domain):
+            problems.append("Ignored the link's domain: each range needs lo < hi")
+        else:
+            changes["domain"] = tuple(domain)
+    n = len(changes.get("domain", s.domain))
+    starts = take("s", lambda t: _parse_points(t, n, MAX_STARTS))
+    if starts is not None:
+        changes["starts"] = starts
+    opts = take("o", lambda t: tuple(dict.fromkeys(
+        o if o in OPTIMIZERS else _raise(f"no optimizer {o!r}") for o in t.split(",") if o)))
+    if opts is not None:
+        changes["optimizers"] = opts
+    lr = take("lr", lambda t: snap_lr(_float(t, 1e-5, 10)))
+    if lr is not None:
+        changes["lr"] = lr
+    overrides, hyper, sched_params = [], [], []
+    sched = take("sch", lambda t: t if t in SCHEDULES else _raise(f"no schedule {t!r}"))
+    if sched:
+        changes["schedule"] = sched
+    schedule = sched or s.schedule
+    for key in sorted(q):
+        parts = key.split(".")
+        if parts[0] == "lr" and len(parts) == 2 and parts[1] in OPTIMIZERS:
+            v = take(key, lambda t: snap_lr(_float(t, 1e-5, 10)))
+            if v is not None:
+                overrides.append((parts[1], v))
+        elif parts[0] == "h" and len(parts) == 3 and parts[1] in OPTIMIZERS:
+            table = {p.name: p for p in OPTIMIZERS[parts[1]].params}
+            if parts[2] not in table:
+                problems.append(f"Ignored the link's {key}: {parts[1]} has no parameter "
+                                f"{parts[2]!r}")
+                continue
+            v = take(key, lambda t: _param_value(table[parts[2]], t, parts[1]))
+            if v is not None:
+                hyper.append((parts[1], parts[2], v))
+        elif parts[0] == "sp" and len(parts) == 2:
+            table = {p.name: p for p in SCHEDULES[schedule].params}
+            if parts[1] not in table:
+                problems.append(f"Ignored the link's {key}: the {schedule} schedule has no "
+                                f"parameter {parts[1]!r}")
+                continue
+            v = take(key, lambda t: _param_value(table[parts[1]], t, schedule))
+            if v is not None:
+                sched_params.append((parts[1], v))
+        elif parts[0] in ("lr", "h", "sp") and len(parts) > 1:
+            problems.append(f"Ignored the link's unknown parameter {key!r}")
+    if overrides:
+        changes["lr_overrides"] = tuple(overrides)
+    if hyper:
+        changes["hyper"] = tuple(hyper)
+    if sched_params:
+        changes["schedule_params"] = tuple(sched_params)
+    for key, name, lo, hi in (("n", "steps", *STEPS_RANGE), ("seed", "seed", *SEED_RANGE),
+                              ("res", "resolution", *RESOLUTION_RANGE),
+                              ("spd", "speed", *SPEED_RANGE), ("wu", "warmup", 0, 10000)):
+        v = take(key, lambda t, lo=lo, hi=hi: _int(t, lo, hi))
+        if v is not None:
+            changes[name] = v
+    for key, name in (("logc", "log_color"), ("logy", "log_loss")):
+        v = take(key, lambda t: t == "1" if t in ("0", "1") else _raise("is not 0 or 1"))
+        if v is not None:
+            changes[name] = v
+    s = replace(s, **changes)
+    if len(s.starts[0]) != s.n:
+        problems.append("Ignored the link's starts: they do not match the domain's dimension")
+        s = replace(s, starts=(tuple((lo + hi) / 2 for lo, hi in s.domain),))
+    return s, problems
+
+
+def _raise(message: str):
+    raise _Bad(message)
