@@ -69,7 +69,9 @@ def compute(s: cfg.Settings) -> Result:
     width = max(hi - lo for lo, hi in s.domain)
     rows = summarize(run, minima=minima or None, tol=1e-3 * width)
     uirev = f"{s.expression}|{s.domain}"
-    common = dict(minima=minima, labels=None, frame_duration=s.speed, uirevision=uirev)
+    # Frame budgets keep the whole page's figures near 1 MB even for 8 optimizers x 1000 steps.
+    common = dict(minima=minima, labels=None, frame_duration=s.speed, uirevision=uirev,
+                  max_frames=50, frame_points=12_000, max_points=8_000)
     crit = [(p, kind) for p, _, kind in critical if kind != "minimum" or not minima]
     figures = {}
     if loss.n == 2:
