@@ -79,19 +79,25 @@ def _evaluate(func: Callable, pts: np.ndarray, tail: tuple[int, ...]) -> np.ndar
     entries become NaN; a numeric error becomes an all-NaN result instead of an exception.
     """
     shape = pts.shape[:-1]
-    out = np.full(shape + tail, np.nan)
     columns = [pts[..., i] for i in range(pts.shape[-1])]
     with np.errstate(all="ignore"):
         try:
             results = func(*columns)
         except (ArithmeticError, ValueError, TypeError):
-            return out
-        for k, r in enumerate(results):
-            r = np.asarray(r)
-            if np.iscomplexobj(r):
-                r = np.where(np.imag(r) == 0, np.real(r), np.nan)
-            out[(..., k)] = np.broadcast_to(r.astype(float, copy=False), shape)
-    out[~np.isfinite(out)] = np.nan
+            return np.full(shape + tail, np.nan)
+        if all(type(r) is np.ndarray and r.shape == shape and r.dtype == np.float64
+               for r in results):   # fast path: every output already a full float array
+            out = np.stack(results, axis=-1)
+        else:
+            out = np.empty(shape + tail)
+            for k, r in enumerate(results):
+                r = np.asarray(r)
+                if np.iscomplexobj(r):
+                    r = np.where(np.imag(r) == 0, np.real(r), np.nan)
+                out[..., k] = np.broadcast_to(r.astype(float, copy=False), shape)
+        finite = np.isfinite(out)
+        if not finite.all():
+            out[~finite] = np.nan
     return out
 
 
