@@ -9,8 +9,11 @@ each classified from its Hessian as a minimum, maximum, saddle or degenerate poi
 * **Newton from a grid of seeds** for everything else: Levenberg-Marquardt on the residual
   ``g(p) = grad f(p)`` with Jacobian ``H(p)`` (the symbolic Hessian), every seed stepped at once.
   The step ``-(H^2 + lam I)^-1 H g`` is Newton's step when ``lam = 0`` and so converges to
-  saddles and maxima as well as minima; the damping ``lam`` (per seed, adapted) keeps it stable
-  where ``H`` is singular, so degenerate points (``w^3``, ``x^4 + y^4``) are reached too, linearly.
+  saddles and maxima as well as minima; the damping ``lam = mu |H|^2`` (``mu`` per seed, adapted;
+  a step is accepted if ``|g|`` stays below its last few accepted values) keeps it stable where
+  ``H`` is singular, so degenerate points (``w^3``, ``x^4 + y^4``) are reached too, linearly.
+  Seeds that stall are dropped, seeds that meet are merged, and the survivors are de-duplicated
+  with a radius that allows for the slow approach to multiple roots.
   A 1-D polynomial of degree <= 24 adds, as seeds, every root of f' (eigenvalues of the companion
   matrix, NumPy): none can be missed for want of a seed in its basin.
 
