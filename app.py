@@ -6,7 +6,7 @@ URL query string (``settings.to_query``), so a link reproduces the view.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import numpy as np
@@ -21,6 +21,7 @@ import viz
 
 CUSTOM = "custom"
 PLOT_CONFIG = {"displaylogo": False, "scrollZoom": True}
+KEEP = "keep:"   # session-state copies of widget values (Streamlit drops those not drawn)
 ss = st.session_state
 
 
@@ -90,6 +91,24 @@ def compute(s: cfg.Settings) -> Result:
 
 # ------------------------------------------------------------------------------ widget state
 
+def _get(key: str):
+    """A widget's value, also while it is not drawn (e.g. an optimizer that is not chosen)."""
+    return ss[key] if key in ss else ss[KEEP + key]
+
+
+def _restore(*keys: str) -> None:
+    """Before drawing widgets that were hidden in the last run, give them back their values."""
+    for key in keys:
+        if key not in ss and KEEP + key in ss:
+            ss[key] = ss[KEEP + key]
+
+
+def _remember() -> None:
+    for key in list(ss.keys()):
+        if isinstance(key, str) and key.startswith(("lr_", "hp_", "sp_", "res", "logc")):
+            ss[KEEP + key] = ss[key]
+
+
 def _load(s: cfg.Settings) -> None:
     """Put settings ``s`` into the widgets' session-state keys."""
     ss.preset = s.preset or CUSTOM
@@ -112,6 +131,7 @@ def _load(s: cfg.Settings) -> None:
                 if kind.name == s.schedule else p.default
     ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
     ss.res, ss.logc, ss.logy, ss.speed = s.resolution, s.log_color, s.log_loss, s.speed
+    _remember()
 
 
 def _set_domain(domain) -> None:
@@ -175,19 +195,20 @@ def _on_click(chart_key: str) -> None:
 
 
 def _settings_from_widgets() -> cfg.Settings:
-    overrides = tuple((o, float(ss[f"lr_{o}"])) for o in ss.opts if ss.get(f"lr_on_{o}"))
-    hyper = tuple((o, p.name, ss[f"hp_{o}_{p.name}"]) for o in ss.opts
-                  for p in OPTIMIZERS[o].params if ss[f"hp_{o}_{p.name}"] != p.default)
-    sched_params = tuple((p.name, ss[f"sp_{ss.sched}_{p.name}"])
+    overrides = tuple((o, float(_get(f"lr_{o}"))) for o in ss.opts if _get(f"lr_on_{o}"))
+    hyper = tuple((o, p.name, _get(f"hp_{o}_{p.name}")) for o in ss.opts
+                  for p in OPTIMIZERS[o].params if _get(f"hp_{o}_{p.name}") != p.default)
+    sched_params = tuple((p.name, _get(f"sp_{ss.sched}_{p.name}"))
                          for p in SCHEDULES[ss.sched].params
-                         if ss[f"sp_{ss.sched}_{p.name}"] != p.default)
+                         if _get(f"sp_{ss.sched}_{p.name}") != p.default)
     preset = ss.preset if ss.preset != CUSTOM else None
     return cfg.Settings(
         expression=ss.good_expr, preset=preset, domain=ss.good_domain,
         starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr),
         lr_overrides=overrides, hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
-        warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed), resolution=int(ss.res),
-        log_color=bool(ss.logc), log_loss=bool(ss.logy), speed=int(ss.speed))
+        warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed),
+        resolution=int(_get("res")), log_color=bool(_get("logc")), log_loss=bool(ss.logy),
+        speed=int(ss.speed))
 
 
 # ------------------------------------------------------------------------------------ panels
@@ -212,8 +233,9 @@ def loss_panel():
         error = exc
         loss = get_loss(ss.good_expr)
     if loss.n != ss.dim:   # a new number of variables: a fresh domain and start
-        _set_domain([(-3.0, 3.0)] * loss.n)
-        _set_starts([tuple([1.5, 1.0][:loss.n])])
+        fitted = cfg.fit_dimension(_settings_from_widgets(), loss.n)
+        _set_domain(fitted.domain)
+        _set_starts(fitted.starts)
     return loss, error
 
 
@@ -271,8 +293,9 @@ def optimizer_panel() -> None:
                      format_func=_lr_format)
     for o in ss.opts:
         spec = OPTIMIZERS[o]
+        _restore(f"lr_on_{o}", f"lr_{o}", *(f"hp_{o}_{p.name}" for p in spec.params))
         with st.expander(f"{spec.label} settings"):
-            st.checkbox("own learning rate", key=f"lr_on_{o}")
+            st.checkbox("own learning rate", key=f"lr_on_{o}", on_change=_on_own_lr, args=(o,))
             if ss[f"lr_on_{o}"]:
                 st.select_slider(f"{spec.label} learning rate", cfg.LR_GRID, key=f"lr_{o}",
                                  format_func=_lr_format)
@@ -280,9 +303,15 @@ def optimizer_panel() -> None:
                 _param_widget(p, f"hp_{o}_{p.name}")
 
 
+def _on_own_lr(o: str) -> None:
+    if ss[f"lr_on_{o}"]:   # start from the shared rate, so ticking the box changes nothing yet
+        ss[f"lr_{o}"] = ss.lr
+
+
 def schedule_panel() -> None:
     st.selectbox("Learning-rate schedule", list(SCHEDULES), key="sched",
                  format_func=lambda k: SCHEDULES[k].label)
+    _restore(*(f"sp_{ss.sched}_{p.name}" for p in SCHEDULES[ss.sched].params))
     for p in SCHEDULES[ss.sched].params:
         _param_widget(p, f"sp_{ss.sched}_{p.name}")
     st.number_input("Linear warm-up steps (0 = none)", min_value=0, max_value=10000, step=10,
@@ -295,6 +324,7 @@ def run_panel() -> None:
 
 
 def view_panel(n: int) -> None:
+    _restore("res", "logc")
     if n == 2:
         st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key="res")
         st.checkbox("Log colour scale", key="logc",
@@ -373,12 +403,20 @@ def main() -> None:
     st.set_page_config(page_title="Descent: loss landscapes and optimizers", page_icon="⛰️",
                        layout="wide")
     if "good_expr" not in ss:
-        s, problems = cfg.from_query(st.query_params.to_dict())
+        query = st.query_params.to_dict()
+        s, problems = cfg.from_query(query)
         try:
-            get_loss(s.expression)
+            loss = get_loss(s.expression)
         except InvalidExpression as exc:
-            problems.append(f"Ignored the link's loss: {exc}")
-            s = cfg.default_settings()
+            problems.append(f"Ignored the link's loss (showing the default one): {exc}")
+            d = cfg.default_settings()
+            s = replace(s, expression=d.expression, preset=d.preset, domain=d.domain,
+                        starts=d.starts, log_color=d.log_color)
+        else:
+            if loss.n != s.n and ("d" in query or "s" in query):
+                problems.append(f"Ignored the link's domain and starts: they have {s.n} "
+                                f"coordinate(s) but the loss has {loss.n} variable(s)")
+            s = cfg.fit_dimension(s, loss.n)
         _load(s)
         ss.link_problems = problems
     st.title("Descent")
@@ -402,6 +440,7 @@ def main() -> None:
         show_error(error)
     s = _settings_from_widgets()
     show_formulas(loss, s)
+    _remember()
     if not s.optimizers:
         st.info("Pick at least one optimizer in the sidebar.")
         share_link(s)

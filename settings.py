@@ -16,7 +16,7 @@ from landscapes import PRESETS
 from landscapes.parse import MAX_LENGTH
 from optimizers import OPTIMIZERS, SCHEDULES
 
-__all__ = ["Settings", "LR_GRID", "snap_lr", "to_query", "from_query", "for_preset",
+__all__ = ["Settings", "LR_GRID", "snap_lr", "to_query", "from_query", "for_preset", "fit_dimension",
            "DEFAULT_PRESET", "MAX_STARTS", "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT"]
 
 DEFAULT_PRESET = "himmelblau"
@@ -27,6 +27,8 @@ RESOLUTION_RANGE = (20, 300)
 SPEED_RANGE = (10, 1000)           # animation frame duration, ms
 DOMAIN_LIMIT = 1e6
 SEED_RANGE = (0, 2**31 - 1)
+PLAIN_KEYS = frozenset({"f", "p", "d", "s", "o", "lr", "n", "sch", "wu", "seed", "res", "spd",
+                        "logc", "logy"})
 
 # Learning rates on a log scale from 1e-5 to 10, with "nice" values (0.035, 5e-5, ...) in between.
 _MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9)
@@ -80,7 +82,7 @@ def for_preset(key: str, **changes) -> Settings:
     p = PRESETS[key]
     base = Settings(expression=p.expression, preset=key, domain=tuple(p.domain),
                     starts=tuple(tuple(s) for s in p.starts), lr=snap_lr(p.lr),
-                    steps=min(p.steps, 1000), log_color=p.log_color)
+                    steps=p.steps, log_color=p.log_color)
     return replace(base, **changes)
 
 
@@ -88,10 +90,19 @@ def default_settings() -> Settings:
     return for_preset(DEFAULT_PRESET)
 
 
+def fit_dimension(s: Settings, n: int) -> Settings:
+    """``s`` for a loss of ``n`` variables: a default domain [-3, 3]^n and start if they differ."""
+    if s.n == n:
+        return s
+    return replace(s, domain=((-3.0, 3.0),) * n, starts=((1.5, 1.0)[:n],))
+
+
 # ---------------------------------------------------------------------------------- encoding
 
 def _num(x: float) -> str:
-    return f"{x:.6g}"
+    """The shortest text that reads back as the same float ("2" for 2.0)."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _points(points) -> str:
@@ -117,8 +128,8 @@ def to_query(s: Settings) -> dict[str, str]:
                       ("spd", "speed")):
         if getattr(s, name) != getattr(d, name):
             q[key] = str(getattr(s, name))
-    if s.log_color:
-        q["logc"] = "1"
+    if s.log_color or (s.preset and PRESETS[s.preset].log_color):   # else the default: off
+        q["logc"] = "1" if s.log_color else "0"
     if s.log_loss:
         q["logy"] = "1"
     return q
@@ -135,19 +146,22 @@ class _Bad(ValueError):
 
 
 def _float(text: str, lo: float = -DOMAIN_LIMIT, hi: float = DOMAIN_LIMIT) -> float:
+    shown = text[:40] + ("..." if len(text) > 40 else "")
     try:
         x = float(text)
-    except (TypeError, ValueError):
-        raise _Bad(f"{text!r} is not a number") from None
-    if not math.isfinite(x) or not lo <= x <= hi:
-        raise _Bad(f"{text!r} is outside [{lo:g}, {hi:g}]")
+    except (TypeError, ValueError, OverflowError):
+        raise _Bad(f"{shown!r} is not a number") from None
+    if not math.isfinite(x):
+        raise _Bad(f"{shown!r} is not a finite number")
+    if not lo <= x <= hi:
+        raise _Bad(f"{shown!r} is outside [{lo:g}, {hi:g}]")
     return x
 
 
 def _int(text: str, lo: int, hi: int) -> int:
     x = _float(text, lo, hi)
     if x != int(x):
-        raise _Bad(f"{text!r} is not a whole number")
+        raise _Bad(f"{text[:40]!r} is not a whole number")
     return int(x)
 
 
@@ -200,6 +214,8 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     if expr is not None:
         changes["expression"] = expr
         changes["preset"] = preset if preset and PRESETS[preset].expression == expr else None
+        if not changes["preset"]:
+            changes["log_color"] = False   # a typed loss starts with linear colours
     domain = take("d", lambda t: _parse_points(t, None, 2))
     if domain is not None:
         if any(len(r) != 2 or not r[0] < r[1] for r in domain):
@@ -222,7 +238,7 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     if sched:
         changes["schedule"] = sched
     schedule = sched or s.schedule
-    for key in sorted(q):
+    for key in q:   # in the link's order, which is the page's widget order
         parts = key.split(".")
         if parts[0] == "lr" and len(parts) == 2 and parts[1] in OPTIMIZERS:
             v = take(key, lambda t: snap_lr(_float(t, 1e-5, 10)))
@@ -246,8 +262,8 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
             v = take(key, lambda t: _param_value(table[parts[1]], t, schedule))
             if v is not None:
                 sched_params.append((parts[1], v))
-        elif parts[0] in ("lr", "h", "sp") and len(parts) > 1:
-            problems.append(f"Ignored the link's unknown parameter {key!r}")
+        elif (parts[0] in ("lr", "h", "sp") and len(parts) > 1) or key not in PLAIN_KEYS:
+            problems.append(f"Ignored the link's unknown parameter {key[:40]!r}")
     if overrides:
         changes["lr_overrides"] = tuple(overrides)
     if hyper:
@@ -266,7 +282,8 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
             changes[name] = v
     s = replace(s, **changes)
     if len(s.starts[0]) != s.n:
-        problems.append("Ignored the link's starts: they do not match the domain's dimension")
+        if "s" not in q:   # a bad "s" was reported already
+            problems.append("Ignored the starts: they do not match the link's domain")
         s = replace(s, starts=(tuple((lo + hi) / 2 for lo, hi in s.domain),))
     return s, problems
 

@@ -332,11 +332,6 @@ def test_large_learning_rate_diverges_on_the_bowl_at_the_right_step():
     assert [r["status"] for r in rows(at)] == [f"diverged at step {k}" for k in wide]
 
 
-@pytest.mark.xfail(strict=True, reason="minor BUG app.py: the 'own learning rate' slider "
-                   "starts at the rate the page was loaded with (_load sets lr_<opt> once), not "
-                   "the current shared one: after moving the shared rate to 0.02, ticking 'own "
-                   "learning rate' for GD silently puts GD back on 0.01; set ss['lr_<opt>'] = "
-                   "ss.lr in an on_change of the checkbox")
 def test_ticking_own_learning_rate_starts_from_the_current_shared_rate():
     at = new_app({"o": "gd", "n": "20"})
     at.select_slider(key="lr").set_value(0.02).run()
@@ -441,8 +436,6 @@ def test_link_round_trip_reproduces_the_table():
         assert getattr(again, kind)(key=key).value == getattr(at, kind)(key=key).value, key
 
 
-@pytest.mark.xfail(strict=True, reason="BUG settings.to_query drops logc when it is off, and "
-                   "from_query restores the preset's log_color (himmelblau: on)")
 def test_link_round_trip_keeps_log_colour_off():
     at = new_app()
     at.checkbox(key="logc").uncheck().run()
@@ -473,11 +466,6 @@ def test_bad_query_strings_warn_once_per_bad_parameter(query, bad):
     assert not at.error
 
 
-@pytest.mark.xfail(strict=True, reason="BUG app.main: when the link's loss is invalid it "
-                   "replaces the whole configuration by default_settings(), silently dropping "
-                   "the link's valid parameters (lr, o, n...) with only one warning about the "
-                   "loss; keep them and reset only the loss (and domain/starts if the dimension "
-                   "changes)")
 def test_an_invalid_link_loss_keeps_the_other_parameters():
     at = new_app({"f": "__import__('os')", "lr": "0.1", "o": "gd", "n": "30"})
     assert at.select_slider(key="lr").value == 0.1
@@ -485,10 +473,6 @@ def test_an_invalid_link_loss_keeps_the_other_parameters():
     assert at.slider(key="steps").value == 30
 
 
-@pytest.mark.xfail(strict=True, reason="minor BUG app.py loss_panel: a link whose loss has "
-                   "another number of variables than its d and s (f=w^2&d=-1,1;-1,1&s=0.5,0.5) "
-                   "silently gets the fallback domain [-3, 3] and start 1.5: no warning says the "
-                   "link's d and s were dropped")
 def test_a_link_whose_domain_does_not_fit_its_loss_is_reported():
     at = new_app({"f": "w^2", "d": "-1,1;-1,1", "s": "0.5,0.5", "o": "gd", "n": "20"})
     assert [r["start"] for r in rows(at)] == ["1 (1.5)"]      # the fallback start
@@ -584,12 +568,6 @@ def test_own_learning_rate_and_hyper_parameter_change_only_their_optimizer():
 
 # ---------------------------------------------------------- widget state of hidden widgets
 
-@pytest.mark.xfail(strict=True, reason="BUG app.py: Streamlit drops the state of widgets that "
-                   "are not rendered in a run; on a 1-D loss view_panel does not render 'res' "
-                   "and 'logc', so the next rerun's _settings_from_widgets (int(ss.res)) "
-                   "raises AttributeError: st.session_state has no attribute "
-                   "'res'. Fix: persist_state='session' on conditional widgets, or keep values "
-                   "under non-widget keys")
 def test_interacting_on_a_1d_loss_does_not_crash():
     at = new_app()
     at.text_input(key="expr").set_value("w^4 - 3*w^3 + 2").run()
@@ -603,11 +581,6 @@ def test_interacting_on_a_1d_loss_does_not_crash():
     assert_ok(at)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG app.py: removing an optimizer chosen at start-up "
-                   "and adding it back resets its hyper-parameters to the widgets' min_value "
-                   "(adam: beta1=0, beta2=0, eps=1e-12) instead of the defaults, because the "
-                   "hidden number_inputs lose their state; set missing hp_* keys to p.default "
-                   "before rendering (or persist_state='session')")
 def test_removing_and_adding_back_an_optimizer_keeps_its_defaults():
     at = new_app({"o": "gd,adam", "n": "50"})
     before = table(at)

@@ -231,27 +231,17 @@ def test_round_trip_of_the_settings_the_page_makes():
     assert from_query(to_query(s)) == (s, [])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG settings.to_query leaves logc out when log_color is "
-                   "False, but from_query starts from a preset (himmelblau by default, or p=...) "
-                   "whose log_color may be True: unticking 'Log colour scale' does not survive "
-                   "a link")
 def test_round_trip_keeps_log_color_off_on_a_log_preset():
     s = replace(DEFAULT, log_color=False)             # himmelblau suggests log colours
     assert from_query(to_query(s))[0].log_color is False
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (same root): a custom loss with log_color False comes "
-                   "back with the default preset's log_color True")
 def test_round_trip_keeps_log_color_off_on_a_custom_loss():
     s = Settings(expression="x^2 + y^2", preset=None, domain=((-1.0, 1.0), (-1.0, 1.0)),
                  starts=((0.5, 0.5),))
     assert from_query(to_query(s)) == (s, [])
 
 
-@pytest.mark.xfail(strict=True, reason="minor: from_query rebuilds lr_overrides / hyper / "
-                   "schedule_params in sorted key order, so Settings whose tuples are in another "
-                   "order (the page builds them in widget order) do not compare equal after a "
-                   "round trip (an extra cache miss; values are the same)")
 def test_round_trip_keeps_the_order_of_parameters():
     s = replace(DEFAULT, lr_overrides=(("gd", 0.1), ("adam", 0.05)),
                 hyper=(("adam", "beta1", 0.8), ("adam", "amsgrad", True)),
@@ -259,9 +249,6 @@ def test_round_trip_keeps_the_order_of_parameters():
     assert from_query(to_query(s)) == (s, [])
 
 
-@pytest.mark.xfail(strict=True, reason="minor: settings._num writes 6 significant digits, so a "
-                   "start placed by a click at 0.1234567 comes back as 0.123457 (the link does "
-                   "not reproduce the exact view); repr(float) would be exact")
 def test_round_trip_is_exact_for_any_float():
     s = replace(DEFAULT, starts=((0.1234567, 1 / 3),))
     assert from_query(to_query(s))[0].starts == s.starts
@@ -279,11 +266,12 @@ def test_a_full_query_is_decoded():
     assert s == Settings(
         expression="x^2 + 3*y^2", preset=None, domain=((-3.0, 3.0), (-2.0, 2.0)),
         starts=((1.0, 1.0), (-2.0, 1.5)), optimizers=("gd", "adam"), lr=0.05,
-        lr_overrides=(("adam", 0.1),), hyper=(("adam", "amsgrad", True), ("adam", "beta1", 0.8)),
+        lr_overrides=(("adam", 0.1),), hyper=(("adam", "beta1", 0.8), ("adam", "amsgrad", True)),
         schedule="exponential", schedule_params=(("k", 0.05),), warmup=3, steps=40, seed=9,
         resolution=100, log_color=True, log_loss=True, speed=250)
     assert s.lr_for("adam") == 0.1 and s.lr_for("gd") == 0.05
     assert s.options() == {"adam": {"amsgrad": True, "beta1": 0.8}}
+    # parameters keep the link's order (the page's widget order), so a round trip is exact
 
 
 def test_a_preset_fills_what_the_query_leaves_out():
@@ -368,9 +356,6 @@ def test_a_bad_parameter_gives_one_message_and_is_dropped(query, field):
         assert s.schedule == query["sch"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG settings._float / _int put the whole value in the "
-                   "message ({text!r}) although take() cuts it to 40 characters: a link with "
-                   "lr=<100 kB of text> puts 100 kB into a warning on the page; cut it there too")
 @pytest.mark.parametrize("key", ["lr", "n", "seed", "lr.adam", "h.adam.beta1", "d"])
 def test_a_huge_bad_value_gives_a_short_message(key):
     s, problems = from_query({key: "9" * 1500 if key != "d" else "a" * 1500})
@@ -435,8 +420,6 @@ def test_matching_1d_domain_and_starts():
     assert problems == [] and s.starts == ((-1.5,), (3.5,)) and s.n == 1
 
 
-@pytest.mark.xfail(strict=True, reason="minor: a 1-D domain with 2-D starts reports the bad s "
-                   "twice (once as 'wrong dimension', once as 'do not match the domain')")
 def test_mismatched_starts_give_one_message():
     s, problems = from_query({"d": "-1,1", "s": "0.5,0.5"})
     assert s.starts == ((0.0,),)
@@ -450,9 +433,6 @@ def test_unknown_dotted_keys_are_reported():
         assert s == DEFAULT
 
 
-@pytest.mark.xfail(strict=True, reason="BUG settings.from_query silently ignores unknown "
-                   "top-level keys (a typo such as 'steps=50' or 'lrate=0.1' in a hand-edited "
-                   "link gives no warning); only lr.*/h.*/sp.* keys are checked")
 def test_unknown_plain_keys_are_reported():
     for key in ("zzz", "steps", "lrate"):
         s, problems = from_query({key: "1"})
