@@ -268,7 +268,7 @@ def starts_panel(variables) -> None:
             ss[key] = float(min(max(ss[key], lo), hi))
             cols[j].slider(f"start {i + 1}: {name}", float(lo), float(hi), key=key,
                            step=float(hi - lo) / 400, format="%.3f")
-        cols[-1].button("✕", key=f"rm_{i}", on_click=_remove_start, args=(i,),
+        cols[-1].button("✕", key=f"rm_{i}", on_click=_remove_start, args=(i,), type="tertiary",
                         disabled=ss.n_starts <= 1, help=f"remove start {i + 1}")
     st.button("Add a start", on_click=_add_start, disabled=ss.n_starts >= cfg.MAX_STARTS)
 

@@ -313,12 +313,6 @@ class ClippedLabels(AssertionError):
     """Buttons whose label is clipped (only this failure is the expected one below)."""
 
 
-@pytest.mark.xfail(strict=True, raises=ClippedLabels, reason=(
-    "app bug: starts_panel() puts each start's remove button '✕' in a column of weight 1 next "
-    "to two of weight 5 (st.columns([5, 5, 1])); in the sidebar that column is 26 px wide and "
-    "the secondary button's 12 px side padding leaves 2 px, so its label is clipped to nothing "
-    "(empty boxes right of the start sliders). Passes once the button gets room (wider column, "
-    "type='tertiary' or an icon button)."))
 def test_every_button_label_is_visible(session):
     page = session.page
     sidebar = page.locator('[data-testid="stSidebar"]')
