@@ -484,12 +484,6 @@ class NoCurvePointSelected(AssertionError):
     """A click on the 1-D curve selects none of its points (only this failure is expected)."""
 
 
-@pytest.mark.xfail(
-    strict=True, raises=NoCurvePointSelected,
-    reason="viz.create_curve_figure draws the clickable curve with mode='lines': plotly.js "
-           "selects no point of a trace without markers or text (scatter selectPoints returns [] "
-           "for lines-only traces), so the click's selection is empty (or a trajectory point) and "
-           "the app adds no start; fix: mode='lines+markers' with invisible markers")
 def test_click_on_the_1d_curve_adds_a_start(session):
     page = session.page
     with screenshot_on_failure(page, "browser-curve-click-failure.png"):

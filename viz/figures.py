@@ -326,8 +326,10 @@ def create_curve_figure(loss, domain, run=None, *, resolution=400, minima=(),
     shown = mask_outliers(vals)
     (w,) = variables
     curve = go.Scatter(
-        x=_f32(ws), y=_f32(shown), mode="lines", name="loss", legendgroup=CLICK_CURVE_GROUP,
-        showlegend=False, line=dict(color="#555555", width=2.5),
+        # invisible markers: plotly.js reports no selected points for a trace without markers
+        x=_f32(ws), y=_f32(shown), mode="lines+markers", name="loss",
+        legendgroup=CLICK_CURVE_GROUP, showlegend=False, line=dict(color="#555555", width=2.5),
+        marker=dict(size=8, color="rgba(0,0,0,0)", opacity=0),
         selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
         hovertemplate=f"{w} = %{{x:.4g}}<br>loss %{{y:.4g}}<br><i>click to start here</i>"
                       "<extra></extra>")
