@@ -481,7 +481,7 @@ def test_a_1d_loss_shows_its_curve_and_animates(session):
 
 
 class NoCurvePointSelected(AssertionError):
-    """A click on the 1-D curve selects none of its points (only this failure is expected)."""
+    """A click on the 1-D curve selected none of its points."""
 
 
 def test_click_on_the_1d_curve_adds_a_start(session):
@@ -532,7 +532,7 @@ _CLIPPED_BUTTONS_JS = """() => {
 
 
 class ClippedLabels(AssertionError):
-    """Buttons whose label is clipped (only this failure is the expected one below)."""
+    """Buttons whose label is clipped."""
 
 
 def test_every_button_label_is_visible(session):
