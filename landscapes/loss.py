@@ -47,7 +47,7 @@ class Loss:
     @property
     def partial_latex(self) -> tuple[str, ...]:
         """LaTeX of each partial derivative, in ``variables`` order."""
-        return tuple(sympy.latex(g) for g in self.gradient_exprs)
+        return tuple(_latex(g, self.symbols) for g in self.gradient_exprs)
 
     def value(self, points) -> np.ndarray:
         """f at every point: ``(..., n) -> (...)``; NaN where f is not finite."""
@@ -95,7 +95,10 @@ def _evaluate(func: Callable, pts: np.ndarray, tail: tuple[int, ...]) -> np.ndar
                 r = np.asarray(r)
                 if np.iscomplexobj(r):
                     r = np.where(np.imag(r) == 0, np.real(r), np.nan)
-                out[..., k] = np.broadcast_to(r.astype(float, copy=False), shape)
+                try:    # a constant beyond 1.8e308 is a Python int that float() refuses: NaN
+                    out[..., k] = np.broadcast_to(r.astype(float, copy=False), shape)
+                except (ArithmeticError, ValueError, TypeError):
+                    out[..., k] = np.nan
         finite = np.isfinite(out)
         if not finite.all():
             out[~finite] = np.nan
@@ -109,8 +112,72 @@ def _almost_everywhere(expr: sympy.Expr) -> sympy.Expr:
     return expr
 
 
+# Symbolic derivatives grow polynomially (a product of n factors has an n^2 gradient and an n^3
+# Hessian), and SymPy's time with them: bound their size (expression-tree nodes) before the next
+# step. The presets stay far below (Goldstein-Price: gradient 328 nodes, Hessian 1278).
+MAX_GRADIENT_SIZE = 1000
+MAX_HESSIAN_SIZE = 20000
+
+
+def _tree_size(exprs) -> int:
+    """Nodes of the expression trees (what printing and lambdify walk), counted in linear time."""
+    memo: dict = {}
+
+    def size(e):
+        n = memo.get(e)
+        if n is None:
+            n = memo[e] = 1 + sum(size(a) for a in e.args)
+        return n
+    return sum(size(e) for e in exprs)
+
+
+def _check_size(exprs, limit: int, what: str, text: str) -> None:
+    size = _tree_size(exprs)
+    if size > limit:
+        raise InvalidExpression(f"the expression is too complex to differentiate quickly (its "
+                                f"{what} has {size} nodes; at most {limit}): simplify it", text)
+
+
+def _latex(expr: sympy.Expr, symbols) -> str:
+    """LaTeX of ``expr``, printed from a copy on assumption-free symbols of the same names.
+
+    SymPy's LaTeX printer asks for the signs of exponents (``fraction``), which on ``real=True``
+    symbols can take minutes even for small expressions (the gradient of 6 nested sigmoids);
+    on plain symbols it is immediate and prints the same text. The copy is not re-evaluated
+    (Heaviside(y**4095) on a complex y would expand (a + b i)**4095).
+    """
+    with sympy.evaluate(False):     # a rebuild that evaluates can itself be slow: im(y**4095)
+        plain = expr.xreplace({s: sympy.Symbol(s.name) for s in symbols})
+    return sympy.latex(plain)
+
+
+class _abs(sympy.Function):
+    """Stand-in for ``Abs(u)`` while differentiating: d|u| = sign(u) du, whatever u is.
+
+    Descent computes in real floating point (where u would be complex the loss is NaN), but
+    SymPy differentiates Abs(u) of a u it cannot prove real through re(u) and im(u): that
+    gives an unevaluated Derivative for abs(log(x)) or abs(sqrt(x) - 1), and for a power a
+    binomial expansion that does not finish (abs((sqrt(x) + y)^1000)).
+    """
+
+    def fdiff(self, argindex=1):
+        return sympy.sign(self.args[0])
+
+
+class _sign(sympy.Function):
+    """Stand-in for ``sign(u)`` while differentiating: its derivative is 0 almost everywhere."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
 def _derivative(expr: sympy.Expr, symbol: sympy.Symbol, text: str) -> sympy.Expr:
-    d = _almost_everywhere(sympy.diff(expr, symbol))
+    if expr.has(sympy.Abs, sympy.sign):
+        d = sympy.diff(expr.replace(sympy.Abs, _abs).replace(sympy.sign, _sign), symbol)
+        d = d.replace(_abs, sympy.Abs).replace(_sign, sympy.sign)
+    else:
+        d = sympy.diff(expr, symbol)
+    d = _almost_everywhere(d)
     if d.has(sympy.Derivative) or d.has(sympy.Subs):
         raise InvalidExpression(f"SymPy cannot differentiate this expression with respect to "
                                 f"{symbol} in closed form", text)
@@ -167,15 +234,17 @@ def loss_from_expr(expr: sympy.Expr, symbols, text: str = "") -> Loss:
     symbols = tuple(symbols)
     variables = tuple(str(s) for s in symbols)
     grad = tuple(_derivative(expr, s, text) for s in symbols)
+    _check_size(grad, MAX_GRADIENT_SIZE, "gradient", text)
     hess_upper = {(i, j): _derivative(grad[i], symbols[j], text)
                   for i in range(len(symbols)) for j in range(i, len(symbols))}
+    _check_size(hess_upper.values(), MAX_HESSIAN_SIZE, "Hessian", text)
     hess = tuple(tuple(hess_upper[min(i, j), max(i, j)] for j in range(len(symbols)))
                  for i in range(len(symbols)))
-    partials = [sympy.latex(g) for g in grad]
+    partials = [_latex(g, symbols) for g in grad]
     return Loss(
         text=text, expr=expr, variables=variables, symbols=symbols,
         gradient_exprs=grad, hessian_exprs=hess,
-        latex=sympy.latex(expr), gradient_latex=_gradient_latex(variables, partials),
+        latex=_latex(expr, symbols), gradient_latex=_gradient_latex(variables, partials),
         _value=_lambdify(symbols, [expr]),
         _gradient=_lambdify(symbols, grad),
         _hessian=_lambdify(symbols, [h for row in hess for h in row]),
@@ -195,4 +264,5 @@ def compile_loss(text: str) -> Loss:
     """
     if not isinstance(text, str):
         raise InvalidExpression("the expression must be text")
-    return _compile_normalised(text.strip())
+    # only trailing space is dropped: leading space would shift the positions in messages
+    return _compile_normalised(text.rstrip())

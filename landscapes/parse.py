@@ -80,7 +80,8 @@ CONSTANTS = {"e": sympy.E, "pi": sympy.pi}
 RESERVED = frozenset(dir(builtins)) | frozenset(dir(np)) | {"numpy", "math", "mpmath", "sympy",
                                                             "scipy"}
 
-_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DIGITS = "0123456789"    # ASCII only: str.isdigit() and \d also accept '²', '٣', ...
+_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SAME = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*"}
 _CHAR_MESSAGES = {
@@ -114,7 +115,7 @@ def _tokenize(text: str) -> list[_Tok]:
         if c.isspace():
             i += 1
             continue
-        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        if c in _DIGITS or (c == "." and i + 1 < n and text[i + 1] in _DIGITS):
             m = _NUMBER.match(text, i)
             toks.append(_Tok("num", m.group(), i))
             i = m.end()
@@ -122,7 +123,7 @@ def _tokenize(text: str) -> list[_Tok]:
         if c.isascii() and (c.isalpha() or c == "_"):
             m = _NAME.match(text, i)
             name = m.group()
-            _check_name(name, text, i)
+            _check_name(name, text, i, called=text[m.end():].lstrip().startswith("("))
             toks.append(_Tok("name", name, i))
             i = m.end()
             continue
@@ -143,7 +144,7 @@ def _tokenize(text: str) -> list[_Tok]:
     return toks
 
 
-def _check_name(name: str, text: str, pos: int) -> None:
+def _check_name(name: str, text: str, pos: int, called: bool = False) -> None:
     if name.startswith("_"):
         raise InvalidExpression("names may not start with '_'", text, pos, name)
     if keyword.iskeyword(name):
@@ -151,6 +152,8 @@ def _check_name(name: str, text: str, pos: int) -> None:
             f"'{name}' is a Python keyword; Descent takes one formula, not Python code",
             text, pos, name)
     if name in RESERVED and name not in FUNCTIONS and name not in CONSTANTS:
+        if called:  # eval(...), open(...): a call, not a variable name
+            raise InvalidExpression(_unknown_function(name), text, pos, name)
         raise InvalidExpression(f"'{name}' is a reserved name: choose another variable name",
                                 text, pos, name)
     if len(name) > MAX_NAME:
@@ -349,6 +352,20 @@ def _log2_abs(value: sympy.Expr) -> float | None:
     return None
 
 
+def _log2_magnitude(value: sympy.Expr) -> float:
+    """log2 |value| of a real SymPy number, exactly for rationals and floats, else by evalf."""
+    size = _log2_abs(value)
+    if size is None:
+        size = _log2_abs(value.evalf(15))
+    return math.inf if size is None else size     # not a real float: treat as unbounded
+
+
+def _rational_bits(value: sympy.Expr) -> int:
+    """Largest numerator or denominator, in bits, of the exact rationals inside ``value``."""
+    return max((max(abs(r.p).bit_length(), r.q.bit_length())
+                for r in value.atoms(sympy.Rational)), default=1)
+
+
 def _log2_int(p: int) -> float:
     bits = p.bit_length()
     if bits < 1000:
@@ -373,6 +390,8 @@ class _Builder:
             return self.checked(-self.build(tree[1]), tree[2], "-")
         if kind == "call":
             args = [self.build(a) for a in tree[2]]
+            if tree[1] in ("exp", "sigmoid", "softplus"):
+                self.check_exp(args[0], tree[3], tree[1] + "(...)")
             return self.checked(FUNCTIONS[tree[1]][1](*args), tree[3], tree[1] + "(...)")
         _, op, left, right, pos = tree
         a, b = self.build(left), self.build(right)
@@ -388,6 +407,7 @@ class _Builder:
             result = a / b
         else:
             self.check_power(a, b, pos)
+            self.check_exact_power(a, b, pos)
             result = a ** b
         return self.checked(result, pos, op)
 
@@ -432,6 +452,43 @@ class _Builder:
                 raise self.fail("fractional powers need a small denominator (at most 64): "
                                 "write the exponent as a decimal", pos, "^")
 
+    def check_exact_power(self, base: sympy.Expr, exponent: sympy.Expr, pos: int) -> None:
+        """Refuse powers that SymPy would expand into huge exact numbers before it does.
+
+        A numeric exponent multiplies the size of the exact rationals in the base (or in its
+        numeric factors: (3x)^n = 3^n x^n; sqrt(3)^n = 3^(n/2); (1+2^-100)^n has a small
+        magnitude but a huge numerator). ``e^z`` is ``exp(z)``, which turns ``c*log(k)`` into
+        ``k^c``.
+        """
+        if not exponent.is_number:
+            return
+        if base is sympy.E:
+            self.check_exp(exponent, pos, "^")
+        if base.is_number:
+            numeric = base
+        elif base.is_Mul:
+            numeric = sympy.Mul(*[f for f in base.args if f.is_number])
+        else:
+            return
+        if numeric in (sympy.S.One, sympy.S.NegativeOne) or isinstance(numeric, sympy.Float):
+            return          # 1^n is free; floating point powers are cheap (mpmath)
+        self.check_work(_log2_magnitude(exponent), numeric, pos, "^")
+
+    def check_exp(self, arg: sympy.Expr, pos: int, snippet: str) -> None:
+        """exp(c*log(k) + ...) evaluates to k^c * ...: bound that like a power."""
+        if not arg.is_number or not arg.has(sympy.log):
+            return
+        for term in sympy.Add.make_args(arg):
+            logs = [f for f in sympy.Mul.make_args(term) if f.has(sympy.log)]
+            if logs:
+                rest = sympy.Mul(*[f for f in sympy.Mul.make_args(term) if not f.has(sympy.log)])
+                self.check_work(_log2_magnitude(rest), sympy.Mul(*logs), pos, snippet)
+
+    def check_work(self, log2_exponent: float, base: sympy.Expr, pos: int, snippet: str) -> None:
+        if log2_exponent + math.log2(_rational_bits(base)) > math.log2(MAX_BITS):
+            raise self.fail("the number is too large to compute exactly (a large power of an "
+                            "exact number)", pos, snippet)
+
     def checked(self, value: sympy.Expr, pos: int, snippet: str) -> sympy.Expr:
         """Refuse undefined, infinite, complex or oversized constants where they appear."""
         if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
@@ -444,9 +501,10 @@ class _Builder:
             if size is not None and size > MAX_LOG2:
                 raise self.fail("the number is too large for floating point (above 1e308)",
                                 pos, snippet)
-            if isinstance(value, sympy.Rational) and max(value.p.bit_length(),
-                                                         value.q.bit_length()) > MAX_BITS:
-                raise self.fail("the number is too large to compute exactly", pos, snippet)
+        # exact rationals anywhere (also coefficients, x*3^640*3^640..., and exponents) stay
+        # small enough to compute with and to print (Python prints at most 4300 digits)
+        if _rational_bits(value) > MAX_BITS:
+            raise self.fail("the number is too large to compute exactly", pos, snippet)
         return value
 
 
