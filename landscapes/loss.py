@@ -218,8 +218,10 @@ def _lambdify(symbols, exprs) -> Callable:
     # Variable names are plain identifiers that the parser checked against every name the
     # generated code can refer to (parse.RESERVED), so no dummification (which would rebuild the
     # expression on assumption-free symbols, at great cost for nested functions) is needed.
-    return sympy.lambdify(symbols, list(exprs), modules=[{"_ipow": _ipow}, "numpy"], cse=True,
-                          printer=_Printer)
+    # The printer class writes module-qualified names (numpy.exp, functools.reduce for max and
+    # min): both modules must be in the namespace (parse.RESERVED keeps variables off them).
+    return sympy.lambdify(symbols, list(exprs), cse=True, printer=_Printer,
+                          modules=[{"_ipow": _ipow, "functools": functools}, "numpy"])
 
 
 def _gradient_latex(variables, partials) -> str:
