@@ -63,9 +63,10 @@ def gd_moments(t, lr, *, weight_decay: float = 0.0, **_unused) -> Moments:
 def momentum_moments(t, lr, *, momentum: float = 0.9, dampening: float = 0.0,
                      weight_decay: float = 0.0, nesterov: bool = False, **_unused) -> Moments:
     """SGD momentum: :math:`m = b` with :math:`c_1 = 1`, later :math:`1 - \\tau`; :math:`u = b`
-    (Nesterov: :math:`u = \\hat g + \\mu b`)."""
+    (Nesterov: :math:`u = \\hat g + \\mu b`). With :math:`\\mu = 0` torch keeps no buffer, so
+    dampening does not apply: :math:`c = 1` throughout and :math:`m = \\hat g`."""
     t = np.asarray(t)
-    c = np.where(t == 0, 1.0, 1.0 - dampening)
+    c = np.where((t == 0) | (momentum == 0), 1.0, 1.0 - dampening)
     p, q = (_full(t, momentum), _full(t, 1)) if nesterov else (_full(t, 1), _full(t, 0))
     return Moments(np.asarray(lr, float), c, p, q, _full(t, 0), a=momentum, l2=weight_decay)
 

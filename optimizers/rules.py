@@ -92,10 +92,13 @@ def momentum_update(g, state: MomentumState, lr, t, x, *, momentum: float = 0.9,
             \qquad(\text{Nesterov: } \theta_t = \theta_{t-1} - \gamma\,(g_t + \mu\, b_t))
 
     :math:`\mu` = ``momentum`` (0.9 here), :math:`\tau` = ``dampening`` (0). torch scales by
-    :math:`\gamma` when stepping, not inside the buffer (unlike Sutskever et al., 2013).
+    :math:`\gamma` when stepping, not inside the buffer (unlike Sutskever et al., 2013). With
+    :math:`\mu = 0` torch uses no buffer at all, so dampening has no effect: :math:`b_t = g_t`
+    (recorded as the velocity) and the step is :math:`-\gamma\, g_t`, as for gradient descent.
     """
     g = _l2(g, x, weight_decay)
-    b = g if t == 0 else momentum * state.velocity + (1.0 - dampening) * g
+    # torch only keeps a buffer when momentum != 0: with mu = 0 the step is plain -lr*g, undampened
+    b = g if t == 0 or momentum == 0 else momentum * state.velocity + (1.0 - dampening) * g
     direction = g + momentum * b if nesterov else b
     return -lr * direction, MomentumState(b)
 

@@ -19,8 +19,11 @@ class RunSummary:
         best_value, best_step: the lowest loss reached and where.
         nearest_minimum: index in ``minima`` of the known minimum closest to the final point (None
             without minima or without a valid point); ``distance_to_minimum`` its distance.
-        steps_to_minimum: first point index within ``tol`` (Euclidean distance) of that minimum, or
-            None if never.
+        steps_to_minimum: first point index from which the run stays within ``tol`` (Euclidean
+            distance) of that minimum up to its final point: a run that passes through the minimum
+            and comes back counts from its return. None if the final point is not within ``tol``
+            (a run that passed close and left again has not reached it), if the run diverged, or
+            without a nearest minimum.
         final_gradient_norm: Euclidean norm of the loss gradient at the final point.
         path_length: sum of the distances between consecutive valid points.
         diverged_at: index of the first bad point, None if the run never diverged.
@@ -83,7 +86,9 @@ def summarize(run, minima=None, tol: float = 1e-3) -> list[RunSummary]:
                     nearest = int(np.argmin(gaps))
                     distance = float(gaps[nearest])
                     close = np.linalg.norm(valid - minima[nearest], axis=-1) <= tol
-                    reached = int(np.argmax(close)) if close.any() else None
+                    if diverged < 0 and close[-1]:
+                        outside = np.flatnonzero(~close)          # after the last one: stays within
+                        reached = int(outside[-1]) + 1 if outside.size else 0
                 rows.append(RunSummary(
                     optimizer=name, start_index=s, start=tuple(float(c) for c in start),
                     final_step=last, final_point=final_point, final_value=final_value,

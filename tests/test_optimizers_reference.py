@@ -309,3 +309,25 @@ def test_one_dimensional_rules_follow_the_pseudo_code():
             np.testing.assert_allclose(run.points[0], expected, rtol=1e-11, atol=1e-13, err_msg=name)
     finally:
         LOSS = saved
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_momentum_dampening_follows_torch_with_and_without_a_buffer(momentum):
+    """torch.optim.SGD only keeps a momentum buffer when momentum != 0 (ref_sgd transcribes that):
+    with momentum 0 dampening has no effect and the path is gradient descent's."""
+    options = dict(momentum=momentum, dampening=0.5, weight_decay=0.05)
+    sched = schedule_cases(0.05)["step"]
+    lrs = sched(np.arange(STEPS)).tolist()
+    expected, expected_states = reference_paths(ref_sgd, options, lrs)
+    np.testing.assert_allclose(rule_paths("momentum", options, lrs), expected, rtol=1e-11, atol=1e-13)
+    # fused, alone and stacked with other fused rules (one of them undamped momentum)
+    for names in (["momentum"], ["adam", "momentum", "nesterov", "gd"]):
+        run = simulate(LOSS, names, STARTS, STEPS, lr=sched, options={"momentum": options})
+        o = names.index("momentum")
+        np.testing.assert_allclose(run.points[o], expected, rtol=1e-11, atol=1e-13, err_msg=str(names))
+        if momentum:
+            np.testing.assert_allclose(run.states["momentum"]["velocity"], expected_states["velocity"],
+                                       rtol=1e-10, atol=1e-13)
+    if momentum == 0:
+        gd = simulate(LOSS, ["gd"], STARTS, STEPS, lr=sched, options={"gd": {"weight_decay": 0.05}})
+        np.testing.assert_allclose(run.points[o], gd.points[0], rtol=1e-13, atol=1e-15)

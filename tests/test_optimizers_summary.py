@@ -61,3 +61,63 @@ def test_bad_tolerance():
     run = simulate(PARABOLA, ["gd"], [[1.0]], 3)
     with pytest.raises(ValueError, match="tol=-1"):
         summarize(run, tol=-1)
+
+
+SQUARE = make_loss("x**2", "x")                       # f(w) = w^2, f'(w) = 2w, minimum at 0
+
+
+def heavy_ball(w0, lr, mu, steps):
+    """torch.optim.SGD's momentum on f(w) = w^2, written out: b_1 = g_1, b_t = mu b_{t-1} + g_t."""
+    w, b, path = w0, 0.0, [w0]
+    for t in range(1, steps + 1):
+        g = 2.0 * w
+        b = g if t == 1 else mu * b + g
+        w = w - lr * b
+        path.append(w)
+    return path
+
+
+def test_steps_to_minimum_counts_from_the_return_after_an_overshoot():
+    mu, lr, w0, steps, tol = 0.5, 0.3, 1.0, 40, 0.05
+    path = heavy_ball(w0, lr, mu, steps)
+    # by hand: 1, 0.4, -0.14, -0.326, -0.2234, -0.0381 (within), 0.0774, 0.0887 (out again),
+    # 0.0411 (within) and within from there on
+    assert abs(path[5]) <= tol < min(abs(path[6]), abs(path[7]))
+    assert all(abs(w) <= tol for w in path[8:]) and abs(path[4]) > tol
+    inside = [abs(w) <= tol for w in path]
+    stays = len(path)
+    while stays > 0 and inside[stays - 1]:
+        stays -= 1
+    assert (inside.index(True), stays) == (5, 8)
+
+    run = simulate(SQUARE, ["momentum"], [[w0]], steps, lr=lr, options={"momentum": {"momentum": mu}})
+    np.testing.assert_allclose(run.points[0, 0, :, 0], path, rtol=1e-12, atol=1e-15)
+    (row,) = summarize(run, minima=[[0.0]], tol=tol)
+    assert row.steps_to_minimum == 8
+    # 0.15: in at step 2 (-0.14), out at 3 and 4, in for good from 5; 0.35: in for good from 2
+    (row,) = summarize(run, minima=[[0.0]], tol=0.15)
+    assert row.steps_to_minimum == 5
+    (row,) = summarize(run, minima=[[0.0]], tol=0.35)
+    assert row.steps_to_minimum == 2
+    (row,) = summarize(run, minima=[[0.0]], tol=2.0)                 # the start is already within
+    assert row.steps_to_minimum == 0
+
+
+def test_a_run_that_passes_through_the_minimum_and_leaves_has_not_reached_it():
+    mu, lr, w0, steps, tol = 0.95, 0.5, 1.7, 30, 0.004
+    path = heavy_ball(w0, lr, mu, steps)
+    assert path[1] == 0.0 and abs(path[-1]) > 0.5                    # through 0 at step 1, then away
+    run = simulate(SQUARE, ["momentum"], [[w0]], steps, lr=lr, options={"momentum": {"momentum": mu}})
+    np.testing.assert_allclose(run.points[0, 0, :, 0], path, rtol=1e-12, atol=1e-15)
+    (row,) = summarize(run, minima=[[0.0]], tol=tol)
+    assert row.nearest_minimum == 0 and row.distance_to_minimum == pytest.approx(abs(path[-1]))
+    assert row.steps_to_minimum is None
+
+
+def test_a_diverged_run_has_not_reached_a_minimum_even_if_its_last_valid_point_is_close():
+    # gd on 2w^2 with lr 0.2 (factor 0.2) for 10 steps, then one huge step out of the bound
+    run = simulate(PARABOLA, ["gd"], [[1.0]], 15, lr=lambda t: np.where(t < 10, 0.2, 1e12), bound=100)
+    (row,) = summarize(run, minima=[[0.0]], tol=1e-3)
+    assert row.diverged_at == 11 and row.final_step == 10
+    assert row.final_point[0] == pytest.approx(0.2 ** 10) and row.distance_to_minimum < 1e-3
+    assert row.steps_to_minimum is None
