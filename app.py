@@ -42,7 +42,6 @@ def get_critical_points(text: str, domain) -> list[tuple[tuple[float, ...], floa
 
 @dataclass
 class Result:
-    run: object
     rows: list
     figures: dict
     minima: list
@@ -56,7 +55,7 @@ def _minima(s: cfg.Settings, critical) -> list[tuple[float, ...]]:
     return [p for p, _, kind in critical if kind == "minimum"]
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner=False)
 def compute(s: cfg.Settings) -> Result:
     """Simulate every optimizer from every start and build the figures for settings ``s``."""
     loss = get_loss(s.expression)
@@ -86,27 +85,41 @@ def compute(s: cfg.Settings) -> Result:
         figures["curve"] = viz.create_curve_figure(loss, s.domain, run, critical_points=crit,
                                                    **common)
     figures["loss"] = viz.create_loss_figure(run, log_y=s.log_loss, uirevision=uirev)
-    return Result(run=run, rows=rows, figures=figures, minima=minima, critical=critical)
+    return Result(rows=rows, figures=figures, minima=minima, critical=critical)
 
 
 # ------------------------------------------------------------------------------ widget state
 
+# Widgets that are drawn only sometimes (an optimizer's settings, a schedule's parameters, the
+# 2-D view options): Streamlit forgets or freezes the value of a widget that is not drawn, so their
+# values are kept under KEEP + key, written for every widget drawn in a run, and given back to a
+# widget that was hidden in the last run just before it is drawn again.
+
+def _put(key: str, value) -> None:
+    """Set a widget's value whether it is drawn or not (from callbacks and _load)."""
+    ss[key] = value
+    ss[KEEP + key] = value
+
+
 def _get(key: str):
-    """A widget's value, also while it is not drawn (e.g. an optimizer that is not chosen)."""
-    return ss[key] if key in ss else ss[KEEP + key]
+    """A widget's current value, also while it is not drawn."""
+    if key in ss.get("drawn_now", ()) or KEEP + key not in ss:
+        return ss[key]
+    return ss[KEEP + key]
 
 
-def _restore(*keys: str) -> None:
-    """Before drawing widgets that were hidden in the last run, give them back their values."""
-    for key in keys:
-        if key not in ss and KEEP + key in ss:
-            ss[key] = ss[KEEP + key]
+def _draw(key: str) -> str:
+    """Call right before drawing the widget ``key``; returns ``key``."""
+    if key not in ss.get("drawn_last", ()) and KEEP + key in ss:
+        ss[key] = ss[KEEP + key]   # hidden in the last run: its session value may be stale
+    ss.drawn_now.add(key)
+    return key
 
 
-def _remember() -> None:
-    for key in list(ss.keys()):
-        if isinstance(key, str) and key.startswith(("lr_", "hp_", "sp_", "res", "logc")):
-            ss[KEEP + key] = ss[key]
+def _end_run() -> None:
+    for key in ss.drawn_now:
+        ss[KEEP + key] = ss[key]
+    ss.drawn_last = ss.drawn_now
 
 
 def _load(s: cfg.Settings) -> None:
@@ -119,19 +132,20 @@ def _load(s: cfg.Settings) -> None:
     ss.lr = cfg.snap_lr(s.lr)
     overrides, hyper = dict(s.lr_overrides), {(o, p): v for o, p, v in s.hyper}
     for name, spec in OPTIMIZERS.items():
-        ss[f"lr_on_{name}"] = name in overrides
-        ss[f"lr_{name}"] = cfg.snap_lr(overrides.get(name, s.lr))
+        _put(f"lr_on_{name}", name in overrides)
+        _put(f"lr_{name}", cfg.snap_lr(overrides.get(name, s.lr)))
         for p in spec.params:
-            ss[f"hp_{name}_{p.name}"] = hyper.get((name, p.name), p.default)
+            _put(f"hp_{name}_{p.name}", hyper.get((name, p.name), p.default))
     ss.sched = s.schedule
     given = dict(s.schedule_params)
     for kind in SCHEDULES.values():
         for p in kind.params:
-            ss[f"sp_{kind.name}_{p.name}"] = given.get(p.name, p.default) \
-                if kind.name == s.schedule else p.default
+            _put(f"sp_{kind.name}_{p.name}",
+                 given.get(p.name, p.default) if kind.name == s.schedule else p.default)
     ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
-    ss.res, ss.logc, ss.logy, ss.speed = s.resolution, s.log_color, s.log_loss, s.speed
-    _remember()
+    _put("res", s.resolution)
+    _put("logc", s.log_color)
+    ss.logy, ss.speed = s.log_loss, s.speed
 
 
 def _set_domain(domain) -> None:
@@ -275,6 +289,7 @@ def starts_panel(variables) -> None:
 
 def _param_widget(p, key: str, label: str | None = None) -> None:
     label = label or p.name
+    _draw(key)
     if p.kind == "bool":
         st.checkbox(label, key=key, help=p.help)
     elif p.kind == "int":
@@ -293,25 +308,24 @@ def optimizer_panel() -> None:
                      format_func=_lr_format)
     for o in ss.opts:
         spec = OPTIMIZERS[o]
-        _restore(f"lr_on_{o}", f"lr_{o}", *(f"hp_{o}_{p.name}" for p in spec.params))
         with st.expander(f"{spec.label} settings"):
-            st.checkbox("own learning rate", key=f"lr_on_{o}", on_change=_on_own_lr, args=(o,))
+            st.checkbox("own learning rate", key=_draw(f"lr_on_{o}"), on_change=_on_own_lr,
+                        args=(o,))
             if ss[f"lr_on_{o}"]:
-                st.select_slider(f"{spec.label} learning rate", cfg.LR_GRID, key=f"lr_{o}",
-                                 format_func=_lr_format)
+                st.select_slider(f"{spec.label} learning rate", cfg.LR_GRID,
+                                 key=_draw(f"lr_{o}"), format_func=_lr_format)
             for p in spec.params:
                 _param_widget(p, f"hp_{o}_{p.name}")
 
 
 def _on_own_lr(o: str) -> None:
     if ss[f"lr_on_{o}"]:   # start from the shared rate, so ticking the box changes nothing yet
-        ss[f"lr_{o}"] = ss.lr
+        _put(f"lr_{o}", ss.lr)
 
 
 def schedule_panel() -> None:
     st.selectbox("Learning-rate schedule", list(SCHEDULES), key="sched",
                  format_func=lambda k: SCHEDULES[k].label)
-    _restore(*(f"sp_{ss.sched}_{p.name}" for p in SCHEDULES[ss.sched].params))
     for p in SCHEDULES[ss.sched].params:
         _param_widget(p, f"sp_{ss.sched}_{p.name}")
     st.number_input("Linear warm-up steps (0 = none)", min_value=0, max_value=10000, step=10,
@@ -324,10 +338,9 @@ def run_panel() -> None:
 
 
 def view_panel(n: int) -> None:
-    _restore("res", "logc")
     if n == 2:
-        st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key="res")
-        st.checkbox("Log colour scale", key="logc",
+        st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key=_draw("res"))
+        st.checkbox("Log colour scale", key=_draw("logc"),
                     help="colour by log10(f - min + ε): shows narrow valleys such as Rosenbrock's")
     st.checkbox("Log scale for the loss per step", key="logy")
     st.slider("Animation: ms per frame", *cfg.SPEED_RANGE, step=10, key="speed")
@@ -366,7 +379,9 @@ def results_table(result: Result, s: cfg.Settings) -> None:
     rows = []
     for r in result.rows:
         label = OPTIMIZERS[r.optimizer].label
-        if r.diverged_at is not None:
+        if r.diverged_at == 0:
+            status = "no gradient at the start"
+        elif r.diverged_at is not None:
             status = f"diverged at step {r.diverged_at}"
         elif r.steps_to_minimum is not None:
             status = f"reached a minimum at step {r.steps_to_minimum}"
@@ -383,11 +398,16 @@ def results_table(result: Result, s: cfg.Settings) -> None:
             "steps to it": r.steps_to_minimum, "|∇f| at the end": r.final_gradient_norm,
             "path length": r.path_length, "status": status})
     st.dataframe(rows, hide_index=True, width="stretch")
-    diverged = [r for r in rows if r["status"].startswith("diverged")]
-    for r in diverged:
-        st.warning(f"{r['optimizer']} from start {r['start']} {r['status']} "
-                   f"(learning rate {r['lr']}): the steps grew instead of shrinking. "
-                   "Try a smaller learning rate.")
+    for r in rows:
+        if r["status"].startswith("diverged"):
+            st.warning(f"{r['optimizer']} from start {r['start']} {r['status']} (learning rate "
+                       f"{r['lr']}): its position or loss stopped being finite or left the box "
+                       "ten domain-widths around the domain. A smaller learning rate usually "
+                       "helps.")
+        elif r["status"] == "no gradient at the start":
+            st.warning(f"{r['optimizer']} cannot start at {r['start']}: the loss or its "
+                       "gradient is undefined there (a kink such as the tip of a cone, or a "
+                       "point outside the function's domain). Move the start a little.")
 
 
 def share_link(s: cfg.Settings) -> None:
@@ -402,6 +422,14 @@ def share_link(s: cfg.Settings) -> None:
 def main() -> None:
     st.set_page_config(page_title="Descent: loss landscapes and optimizers", page_icon="⛰️",
                        layout="wide")
+    ss.drawn_now = set()
+    try:
+        page()
+    finally:
+        _end_run()
+
+
+def page() -> None:
     if "good_expr" not in ss:
         query = st.query_params.to_dict()
         s, problems = cfg.from_query(query)
@@ -440,7 +468,6 @@ def main() -> None:
         show_error(error)
     s = _settings_from_widgets()
     show_formulas(loss, s)
-    _remember()
     if not s.optimizers:
         st.info("Pick at least one optimizer in the sidebar.")
         share_link(s)

@@ -31,7 +31,7 @@ PLAIN_KEYS = frozenset({"f", "p", "d", "s", "o", "lr", "n", "sch", "wu", "seed",
                         "logc", "logy"})
 
 # Learning rates on a log scale from 1e-5 to 10, with "nice" values (0.035, 5e-5, ...) in between.
-_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9)
+_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9)
 LR_GRID = tuple(float(f"{m}e{k}") for k in range(-5, 1) for m in _MANTISSAS) + (10.0,)
 
 

@@ -118,10 +118,12 @@ def expect_row(row, xs, f, minima=None, tol=None):
     assert row["path length"] == pytest.approx(length, rel=1e-7, abs=1e-12)
     if minima is not None:
         m = min(minima, key=lambda m: np.linalg.norm(np.atleast_1d(final) - m))
-        hits = [t for t, x in enumerate(xs) if np.linalg.norm(np.atleast_1d(x) - m) <= tol]
-        if hits:
-            assert row["status"] == f"reached a minimum at step {hits[0]}"
-            assert row["steps to it"] == hits[0]
+        # reached at the first step from which the run stays within tol until its end
+        outside = [t for t, x in enumerate(xs) if np.linalg.norm(np.atleast_1d(x) - m) > tol]
+        if not outside or outside[-1] < len(xs) - 1:
+            reached = outside[-1] + 1 if outside else 0
+            assert row["status"] == f"reached a minimum at step {reached}"
+            assert row["steps to it"] == reached
             assert row["minimum reached"] == fmt_point(m)
         else:
             assert not row["status"].startswith("reached")
@@ -319,7 +321,7 @@ def test_large_learning_rate_diverges_on_the_bowl_at_the_right_step():
         last = [c * (-2) ** (k - 1) for c in start]        # the last good point
         assert row["final point"] == fmt_point(last)
     warnings = [w.value for w in at.warning]
-    assert len(warnings) == 2 and all("Try a smaller learning rate" in w for w in warnings)
+    assert len(warnings) == 2 and all("smaller learning rate usually helps" in w for w in warnings)
     assert f"diverged at step {expected[0]}" in warnings[0]
     # a wider domain widens the box: [-20, 20] -> [-420, 420], so divergence comes later
     for j in range(2):
@@ -589,3 +591,66 @@ def test_removing_and_adding_back_an_optimizer_keeps_its_defaults():
     assert_ok(at)
     assert at.number_input(key="hp_adam_beta1").value == 0.9    # BUG: 0.0 (the min_value)
     assert table(at).equals(before)
+
+
+# ------------------------------------------------- values of widgets that are hidden for a while
+
+def test_a_schedule_parameter_survives_switching_to_another_schedule_and_back():
+    at = new_app({"o": "gd"})
+    at.selectbox(key="sched").set_value("step").run()
+    at.number_input(key="sp_step_every").set_value(7).run()
+    at.selectbox(key="sched").set_value("cosine").run()
+    assert_ok(at)
+    at.selectbox(key="sched").set_value("step").run()
+    assert_ok(at)
+    assert at.number_input(key="sp_step_every").value == 7
+    assert at.query_params["sp.every"] == "7"
+
+
+def test_an_optimizer_keeps_its_settings_when_removed_and_added_back():
+    at = new_app({"o": "gd"})
+    at.multiselect(key="opts").set_value(["gd", "adam"]).run()
+    at.number_input(key="hp_adam_beta1").set_value(0.5)
+    at.checkbox(key="lr_on_adam").check().run()
+    at.select_slider(key="lr_adam").set_value(0.1).run()
+    assert at.query_params["h.adam.beta1"] == "0.5" and at.query_params["lr.adam"] == "0.1"
+    at.multiselect(key="opts").set_value(["gd"]).run()
+    assert "h.adam.beta1" not in at.query_params
+    at.multiselect(key="opts").set_value(["gd", "adam"]).run()
+    assert_ok(at)
+    assert at.number_input(key="hp_adam_beta1").value == 0.5
+    assert at.checkbox(key="lr_on_adam").value is True
+    assert at.select_slider(key="lr_adam").value == 0.1
+    assert [r["lr"] for r in rows(at) if r["optimizer"] == "Adam"] == ["0.1"] * 3
+
+
+def test_view_options_survive_a_1d_loss():
+    at = new_app({"o": "gd"})
+    at.slider(key="res").set_value(120)
+    at.checkbox(key="logc").uncheck().run()
+    at.text_input(key="expr").set_value("w^4 - 3*w^3 + 2").run()
+    at.slider(key="steps").set_value(30).run()          # a rerun while the 2-D options are hidden
+    assert_ok(at)
+    at.text_input(key="expr").set_value("x^2 + 3*y^2").run()
+    assert_ok(at)
+    assert at.slider(key="res").value == 120 and at.checkbox(key="logc").value is False
+
+
+# ------------------------------------------------------------- losses with kinks and no gradient
+
+def test_losses_with_max_min_relu_abs_run_on_the_page():
+    at = new_app({"o": "gd", "n": "5"})
+    at.text_input(key="expr").set_value("relu(x - 1) + max(y, -y) + min(x^2, 4) + abs(x*y)")
+    at.run()
+    assert_ok(at)
+    assert not at.error
+    assert len(rows(at)) == 3 and all(r["status"] for r in rows(at))
+
+
+def test_a_start_without_gradient_is_reported_as_such():
+    # Ackley's cone tip at (0, 0) has no gradient: the run cannot take a step from there
+    at = new_app({"p": "ackley", "o": "gd", "s": "0,0;0.7,0.3", "n": "20"})
+    statuses = [r["status"] for r in rows(at)]
+    assert statuses[0] == "no gradient at the start"
+    assert not statuses[1].startswith(("diverged", "no gradient"))
+    assert any("cannot start at" in w.value for w in at.warning)
