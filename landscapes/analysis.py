@@ -5,7 +5,10 @@ each classified from its Hessian as a minimum, maximum, saddle or degenerate poi
 
 * **Exact**, only where it is complete and provably quick: a loss of total degree <= 2 (1-D or
   2-D) has a linear gradient, solved exactly over the rationals (a 2x2 elimination at most).
-  The degree is bounded by walking the expression tree *before* SymPy expands anything.
+  The degree is bounded by walking the expression tree *before* SymPy expands anything, and
+  every constant must be an Integer, Rational or Float: SymPy expands powers of pi, e or
+  radicals exactly (``(sqrt(2) + ... + sqrt(11))^64*x^2`` took > 100 s), so such losses go to
+  Newton. Neither this nor the root seeds below is started once the ``timeout`` is spent.
 * **Newton from a grid of seeds** for everything else: Levenberg-Marquardt on the residual
   ``g(p) = grad f(p)`` with Jacobian ``H(p)`` (the symbolic Hessian), every seed stepped at once.
   The step ``-(H^2 + lam I)^-1 H g`` is Newton's step when ``lam = 0`` and so converges to
@@ -14,8 +17,9 @@ each classified from its Hessian as a minimum, maximum, saddle or degenerate poi
   ``H`` is singular, so degenerate points (``w^3``, ``x^4 + y^4``) are reached too, linearly.
   Seeds that stall are dropped, seeds that meet are merged, and the survivors are de-duplicated
   with a radius that allows for the slow approach to multiple roots.
-  A 1-D polynomial of degree <= 24 adds, as seeds, every root of f' (eigenvalues of the companion
-  matrix, NumPy): none can be missed for want of a seed in its basin.
+  A 1-D polynomial of degree <= 25 with such plain coefficients adds, as seeds, every root of
+  f' (eigenvalues of the companion matrix, NumPy): none can be missed for want of a seed in its
+  basin.
 
 What was measured and rejected (SymPy 1.14, this machine):
 
@@ -118,7 +122,10 @@ def critical_points(loss, domain, *, grid=None, timeout=1.0, max_iter=100,
     hscale = _hessian_scale(loss, lo, hi)
 
     tol = 1e-6 * size
-    exact_points = _linear_critical_points(loss) if exact else None
+    deadline = started + float(timeout)
+    exact_points = None
+    if exact and time.perf_counter() < deadline:
+        exact_points = _linear_critical_points(loss)
     if exact_points is not None:
         points, radii = exact_points, np.full(len(exact_points), tol)
         is_exact = np.ones(len(points), dtype=bool)
@@ -127,9 +134,8 @@ def critical_points(loss, domain, *, grid=None, timeout=1.0, max_iter=100,
         if per_axis < 1:
             raise ValueError(f"grid must be a positive number of seeds per axis, got {grid!r}")
         seeds = _seed_grid(lo, hi, per_axis)
-        if exact and n == 1:
+        if exact and n == 1 and time.perf_counter() < deadline:
             seeds = np.concatenate([_polynomial_root_seeds(loss, lo, hi), seeds])
-        deadline = started + float(timeout)
         points, error = _newton(loss, seeds, lo, hi, hscale, max_iter=max_iter,
                                 deadline=deadline)
         # Newton's step underestimates the distance to a root of multiplicity m by a factor m
@@ -341,12 +347,19 @@ def _lm_step(h, g, lam):
 
 
 def _degree_bound(expr, symbols):
-    """Total degree of ``expr`` as a polynomial in ``symbols`` (an upper bound), or None.
+    """Total degree of ``expr`` as a polynomial in ``symbols`` with Integer, Rational or (finite)
+    Float coefficients (an upper bound), or None.
 
-    Walks the tree without expanding, so it costs one pass over the input's nodes.
+    Walks the tree without expanding, so it costs one pass over the input's nodes. Any other
+    constant (pi, e, sqrt(2), sin(1), I) makes it None: SymPy's ``Poly`` would expand powers of
+    such constants exactly, which is unbounded in time and memory
+    (``(sqrt(2) + sqrt(3) + sqrt(5) + sqrt(7) + sqrt(11))^64*x^2``: > 100 s, memory growing). With
+    plain numbers only, the coefficients' arithmetic is over QQ or RR and the degree bounds it.
     """
     if not expr.has(*symbols):
-        return 0 if expr.is_number else None
+        if expr.is_Rational or (expr.is_Float and expr.is_finite):
+            return 0
+        return None
     if expr.is_Symbol:
         return 1 if expr in symbols else None
     if expr.is_Add:
@@ -367,8 +380,7 @@ def _linear_critical_points(loss):
     """All critical points of a loss of total degree <= 2, exactly; None if not such a loss or
     if its critical points form a line or a plane (then Newton samples them)."""
     symbols = tuple(loss.symbols)
-    degree = _safe_degree_bound(loss.expr, symbols)
-    if degree is None or degree > _EXACT_MAX_DEGREE:
+    if not _is_plain_polynomial(loss, symbols, _EXACT_MAX_DEGREE):
         return None
     try:
         rows = []
@@ -392,7 +404,8 @@ def _polynomial_root_seeds(loss, lo, hi):
     set of seeds, since a polynomial's roots are exactly its companion matrix's eigenvalues."""
     (s,) = loss.symbols
     degree = _safe_degree_bound(loss.expr, (s,))
-    if degree is None or not 2 <= degree <= _ROOT_SEEDS_MAX_DEGREE + 1:
+    if (degree is None or not 2 <= degree <= _ROOT_SEEDS_MAX_DEGREE + 1
+            or not _is_plain_polynomial(loss, (s,), _ROOT_SEEDS_MAX_DEGREE + 1)):
         return np.empty((0, 1))
     try:
         coeffs = np.array([float(c) for c in sympy.Poly(loss.gradient_exprs[0], s).all_coeffs()])
@@ -408,6 +421,17 @@ def _polynomial_root_seeds(loss, lo, hi):
     width = hi[0] - lo[0]
     real = real[(real >= lo[0] - 0.01 * width) & (real <= hi[0] + 0.01 * width)]
     return real.reshape(-1, 1)
+
+
+def _is_plain_polynomial(loss, symbols, max_degree):
+    """The loss and its gradient are polynomials of degree <= ``max_degree`` in ``symbols`` with
+    Integer, Rational or Float coefficients only (see ``_degree_bound``): then ``Poly`` of the
+    gradient is quick. The gradient is checked as well as the loss, since ``Poly`` works on it."""
+    for e in (loss.expr, *loss.gradient_exprs):
+        degree = _safe_degree_bound(e, symbols)
+        if degree is None or degree > max_degree:
+            return False
+    return True
 
 
 def _safe_degree_bound(expr, symbols):
