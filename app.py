@@ -30,7 +30,13 @@ ss = st.session_state
 @st.cache_resource(max_entries=128, show_spinner=False)
 def get_loss(text: str):
     """Compiled loss for ``text`` (raises InvalidExpression, which is not cached)."""
-    return compile_loss(text)
+    try:
+        return compile_loss(text)
+    except InvalidExpression:
+        raise
+    except Exception as exc:   # last resort: an unforeseen SymPy failure is a message, not a crash
+        raise InvalidExpression("this expression could not be compiled; try writing it "
+                                f"differently ({type(exc).__name__})", text) from exc
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

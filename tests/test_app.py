@@ -654,3 +654,13 @@ def test_a_start_without_gradient_is_reported_as_such():
     assert statuses[0] == "no gradient at the start"
     assert not statuses[1].startswith(("diverged", "no gradient"))
     assert any("cannot start at" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("text", ["relu(sqrt(-1-x^2))", "max(asin(2+x^2), y)"])
+def test_expressions_sympy_cannot_handle_show_a_message_not_a_crash(text):
+    at = new_app({"o": "gd", "n": "5"})
+    before = latex(at)[:2]
+    at.text_input(key="expr").set_value(text).run()
+    assert_ok(at)
+    assert len(at.error) == 1 and "Cannot use this loss" in at.error[0].value
+    assert latex(at)[:2] == before
