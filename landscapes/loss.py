@@ -213,6 +213,13 @@ class _Printer(NumPyPrinter):
             return power if e > 0 else f"1/{power}"
         return super()._print_Pow(expr, rational=rational)
 
+    def _print_Heaviside(self, expr):
+        # numpy.heaviside has SymPy's convention (H(0) = 1/2 unless given). The default, a
+        # rewrite to Piecewise, fails on arguments such as x - 2/sign(x) (TypeError from
+        # comparing zoo) and is slower.
+        h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
+
 
 def _lambdify(symbols, exprs) -> Callable:
     # Variable names are plain identifiers that the parser checked against every name the
@@ -256,7 +263,14 @@ def loss_from_expr(expr: sympy.Expr, symbols, text: str = "") -> Loss:
 @functools.lru_cache(maxsize=256)
 def _compile_normalised(text: str) -> Loss:
     parsed = parse(text)
-    return loss_from_expr(parsed.expr, parsed.symbols, parsed.text)
+    try:
+        return loss_from_expr(parsed.expr, parsed.symbols, parsed.text)
+    except InvalidExpression:
+        raise
+    except (ArithmeticError, AttributeError, RecursionError, TypeError, ValueError) as err:
+        # a SymPy failure on an unusual expression: a message, never the raw exception text
+        raise InvalidExpression("SymPy could not compile this expression; try writing it "
+                                "differently", parsed.text) from err
 
 
 def compile_loss(text: str) -> Loss:
