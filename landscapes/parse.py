@@ -392,7 +392,14 @@ class _Builder:
             args = [self.build(a) for a in tree[2]]
             if tree[1] in ("exp", "sigmoid", "softplus"):
                 self.check_exp(args[0], tree[3], tree[1] + "(...)")
-            return self.checked(FUNCTIONS[tree[1]][1](*args), tree[3], tree[1] + "(...)")
+            try:
+                value = FUNCTIONS[tree[1]][1](*args)
+            except (ArithmeticError, TypeError, ValueError):
+                # e.g. Max of an argument that is real nowhere (relu(log(-exp(x))))
+                raise self.fail(f"{tree[1]}() cannot take this argument: it is not a real number "
+                                "anywhere (a sqrt or log of a negative?)", tree[3],
+                                tree[1] + "(...)") from None
+            return self.checked(value, tree[3], tree[1] + "(...)")
         _, op, left, right, pos = tree
         a, b = self.build(left), self.build(right)
         if op == "+":

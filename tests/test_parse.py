@@ -461,3 +461,13 @@ def test_variable_names_cannot_reach_generated_code_as_code():
                               pts[:, 0] * np.sin(2 * pts.sum(1))], axis=-1)
     np.testing.assert_allclose(loss.gradient(pts), expected_grad, rtol=1e-12)
 
+
+
+@pytest.mark.parametrize("text, name", [("relu(sqrt(-1-x^2))", "relu"),
+                                        ("max(asin(2+x^2), y)", "max"),
+                                        ("relu(log(-exp(x)))", "relu")])
+def test_functions_of_arguments_real_nowhere_are_refused_with_a_position(text, name):
+    with pytest.raises(InvalidExpression) as info:
+        compile_loss(text)
+    assert f"{name}() cannot take this argument" in str(info.value)
+    assert "(at position 1:" in str(info.value)
