@@ -535,7 +535,15 @@ def parse(text: str) -> Parsed:
         raise InvalidExpression("Descent draws losses of one or two variables; found "
                                 + ", ".join(names), text, found[extra], extra)
     symbols = {name: sympy.Symbol(name, real=True) for name in names}
-    expr = _Builder(text, symbols).build(tree)
+    try:
+        expr = _Builder(text, symbols).build(tree)
+    except InvalidExpression:
+        raise
+    except (ArithmeticError, AttributeError, RecursionError, TypeError, ValueError) as err:
+        # SymPy's own failures on unusual input (seen: InconsistentAssumptions, depending on
+        # the hash seed): a message, never the raw exception text
+        raise InvalidExpression("SymPy could not handle this expression; try writing it "
+                                "differently", text) from err
     if not names:
         raise InvalidExpression("the expression has no variable: write a loss of one or two "
                                 "variables, such as x^2 + y^2", text)

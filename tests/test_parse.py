@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -471,3 +472,25 @@ def test_functions_of_arguments_real_nowhere_are_refused_with_a_position(text, n
         compile_loss(text)
     assert f"{name}() cannot take this argument" in str(info.value)
     assert "(at position 1:" in str(info.value)
+
+
+@pytest.mark.parametrize("stage", ["parse", "loss"])
+def test_sympy_failures_become_messages(monkeypatch, stage):
+    """SymPy can fail on odd input (seen once in fuzzing: InconsistentAssumptions, a
+    ValueError, from an assumption query whose outcome depended on the hash seed). Such a
+    failure reaches the user as an InvalidExpression, without the raw exception text."""
+    parse_module = importlib.import_module("landscapes.parse")
+    loss_module = importlib.import_module("landscapes.loss")
+
+    def boom(*args, **kwargs):
+        raise ValueError("raw SymPy text 0xdeadbeef")
+    if stage == "parse":        # where it was seen: an assumption query in _Builder.checked
+        monkeypatch.setattr(parse_module._Builder, "checked", boom)
+        text = "x + 0.271828"
+    else:
+        monkeypatch.setattr(loss_module, "_lambdify", boom)
+        text = "x^2 + 0.314159 y"
+    with pytest.raises(InvalidExpression) as info:
+        compile_loss(text)
+    assert "SymPy could not" in str(info.value)
+    assert "deadbeef" not in str(info.value)
