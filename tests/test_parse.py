@@ -301,9 +301,9 @@ def injection_payloads(tmp: Path) -> list[str]:
         f"\uff45\uff56\uff41\uff4c(\"open('{target}','w')\")",   # fullwidth 'eval'
         f"x + \x00__import__('os').system('touch {target}')",
         f"x + \\x5f\\x5fimport\\x5f\\x5f('os').system('touch {target}')",
-        f"sin(x) + breakpoint()",
+        "sin(x) + breakpoint()",
         f"x + print(open('{target}','w'))",
-        f"x*y + type('', (), {{}})",
+        "x*y + type('', (), {})",
         "__import__('antigravity')",
         "__import__('this')",
         "__import__('webbrowser').open('http://example.com')",
