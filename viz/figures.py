@@ -123,6 +123,18 @@ def _finish(fig: go.Figure, kind: str, run, paths, n_steps, first_moving: int, p
     return fig
 
 
+def _prologue(loss, n, domain, run, minima, critical_points, labels, max_frames, frame_points,
+              max_points, frame_duration):
+    """What every animated factory checks first: (variables, domain, paths, T, plan, points)."""
+    variables = _check_loss(loss, n)
+    domain = check_domain(domain, n)
+    paths, n_steps, plan = _prepare_run(run, n, labels, max_frames, frame_points, max_points,
+                                        frame_duration)
+    points = (_critical_points(minima, "known minimum", n)
+              + _critical_points(critical_points, "critical point", n))
+    return variables, domain, paths, n_steps, plan, points
+
+
 def _prepare_run(run, n, labels, max_frames, frame_points, max_points, frame_duration):
     """Validate the run and the animation arguments up front; (paths, T, plan)."""
     anim.animation_controls([], frame_duration=frame_duration, redraw=False)
@@ -172,12 +184,9 @@ def create_surface_figure(loss, domain, run=None, *, resolution=80, log_color: b
         path and marker traces. Regions where the loss is not finite, or is an extreme outlier,
         are holes (`grid.mask_outliers`); the colour range is the 2nd-98th percentile.
     """
-    variables = _check_loss(loss, 2)
-    domain = check_domain(domain, 2)
-    paths, n_steps, plan = _prepare_run(run, 2, labels, max_frames, frame_points, max_points,
-                                        frame_duration)
-    points = (_critical_points(minima, "known minimum", 2)
-              + _critical_points(critical_points, "critical point", 2))
+    variables, domain, paths, n_steps, plan, points = _prologue(
+        loss, 2, domain, run, minima, critical_points, labels, max_frames, frame_points,
+        max_points, frame_duration)
     xs, ys, Z = surface_grid(loss, domain, resolution)
     Zs = mask_outliers(Z)
     color = log_values(Zs, log_offset(Zs)) if log_color else Zs
@@ -255,14 +264,11 @@ def create_contour_figure(loss, domain, run=None, *, resolution=100, log_color: 
         frame when it animates without a full redraw (checked in Chromium, plotly.js 4.1).
         Axis ranges are the domain.
     """
-    variables = _check_loss(loss, 2)
-    domain = check_domain(domain, 2)
+    variables, domain, paths, n_steps, plan, points = _prologue(
+        loss, 2, domain, run, minima, critical_points, labels, max_frames, frame_points,
+        max_points, frame_duration)
     if isinstance(levels, bool) or int(levels) != levels or not 2 <= levels <= 200:
         raise ValueError(f"levels must be an integer in [2, 200], got {levels!r}")
-    paths, n_steps, plan = _prepare_run(run, 2, labels, max_frames, frame_points, max_points,
-                                        frame_duration)
-    points = (_critical_points(minima, "known minimum", 2)
-              + _critical_points(critical_points, "critical point", 2))
     xs, ys, Z = surface_grid(loss, domain, resolution)
     zc = log_values(Z) if log_color else Z
     lo, hi = color_range(zc)
@@ -316,12 +322,9 @@ def create_curve_figure(loss, domain, run=None, *, resolution=400, minima=(),
         (redraw=False) update only paths and markers. The y range covers the curve with
         outliers (poles, overflow) left out; x range is the domain.
     """
-    variables = _check_loss(loss, 1)
-    domain = check_domain(domain, 1)
-    paths, n_steps, plan = _prepare_run(run, 1, labels, max_frames, frame_points, max_points,
-                                        frame_duration)
-    points = (_critical_points(minima, "known minimum", 1)
-              + _critical_points(critical_points, "critical point", 1))
+    variables, domain, paths, n_steps, plan, points = _prologue(
+        loss, 1, domain, run, minima, critical_points, labels, max_frames, frame_points,
+        max_points, frame_duration)
     ws, vals = curve_grid(loss, domain, resolution)
     shown = mask_outliers(vals)
     (w,) = variables
