@@ -15,6 +15,7 @@ import streamlit as st
 import settings as cfg
 from landscapes import PRESETS, InvalidExpression, compile_loss
 from landscapes.analysis import critical_points
+from landscapes.guard import compile_loss_within
 from landscapes.parse import FUNCTIONS
 from optimizers import OPTIMIZERS, SCHEDULES, schedules, simulate, summarize
 import viz
@@ -31,7 +32,9 @@ ss = st.session_state
 def get_loss(text: str):
     """Compiled loss for ``text`` (raises InvalidExpression, which is not cached)."""
     try:
-        return compile_loss(text)
+        if any(text.strip() == p.expression for p in PRESETS.values()):
+            return compile_loss(text)          # known text: no deadline needed
+        return compile_loss_within(text)       # typed text: compiled first in a child, killed at 3 s
     except InvalidExpression:
         raise
     except Exception as exc:   # last resort: an unforeseen SymPy failure is a message, not a crash

@@ -664,3 +664,13 @@ def test_expressions_sympy_cannot_handle_show_a_message_not_a_crash(text):
     assert_ok(at)
     assert len(at.error) == 1 and "Cannot use this loss" in at.error[0].value
     assert latex(at)[:2] == before
+
+
+@pytest.mark.timeout(120)
+def test_an_expression_that_would_never_finish_compiling_is_refused_and_the_page_lives_on():
+    at = new_app({"o": "gd", "n": "5"})
+    before = latex(at)[:2]
+    at.text_input(key="expr").set_value("tanh(asin(x)^1000)").run()
+    assert_ok(at)
+    assert len(at.error) == 1 and "takes too long" in at.error[0].value
+    assert latex(at)[:2] == before
