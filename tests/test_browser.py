@@ -474,7 +474,8 @@ def test_a_1d_loss_shows_its_curve_and_animates(session):
         assert "f(w) = w^{4} - 3 w^{3} + 2" in sources, sources
         assert "f'(w) = 4 w^{3} - 9 w^{2}" in sources, sources
         assert "f′(w)=4w3−9w2" in latex_rendered(page), latex_rendered(page)
-        assert start_sliders(page) == ["start 1: w", "start 2: w"]
+        session.wait_until(lambda: start_sliders(page) == ["start 1: w", "start 2: w"],
+                           timeout=30, what="the quartic's two start sliders (rerun finished)")
         session.assert_clean("after picking the Quartic preset")
         # Play: the markers slide along the curve (their w changes) and end on the last step.
         play_animates(session, "curve")
@@ -490,7 +491,9 @@ def test_click_on_the_1d_curve_adds_a_start(session):
         session.wait_for_kinds("surface", "contour", "loss")
         session.select_preset(QUARTIC_OPTION)
         session.wait_for_kinds("curve", "loss")
-        assert start_sliders(page) == ["start 1: w", "start 2: w"]
+        # the sidebar may still show the 2-D sliders while the rerun finishes
+        session.wait_until(lambda: start_sliders(page) == ["start 1: w", "start 2: w"],
+                           timeout=30, what="the quartic's two start sliders (rerun finished)")
         w = CURVE_CLICK_W
         selected = click_data_point(session, "curve", w, w**4 - 3 * w**3 + 2)
         if not any(p["group"] == CLICK_CURVE_GROUP for p in selected):
