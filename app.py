@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-import numpy as np
 import streamlit as st
 
 import settings as cfg
@@ -54,7 +53,6 @@ class Result:
     rows: list
     figures: dict
     minima: list
-    critical: list
 
 
 def _minima(s: cfg.Settings, critical) -> list[tuple[float, ...]]:
@@ -94,7 +92,7 @@ def compute(s: cfg.Settings) -> Result:
         figures["curve"] = viz.create_curve_figure(loss, s.domain, run, critical_points=crit,
                                                    **common)
     figures["loss"] = viz.create_loss_figure(run, log_y=s.log_loss, uirevision=uirev)
-    return Result(rows=rows, figures=figures, minima=minima, critical=critical)
+    return Result(rows=rows, figures=figures, minima=minima)
 
 
 # ------------------------------------------------------------------------------ widget state

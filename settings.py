@@ -197,7 +197,6 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     q = {str(k): str(v) for k, v in query.items()}
 
     def take(key: str, convert):
-        nonlocal problems
         if key not in q:
             return None
         try:
