@@ -207,10 +207,7 @@ def _remove_start(i: int) -> None:
 
 
 def _on_click(chart_key: str) -> None:
-    event = ss.get(chart_key)
-    point = viz.click_point(getattr(event, "selection", None) if event is not None else None)
-    if point is None and isinstance(event, dict):
-        point = viz.click_point(event.get("selection"))
+    point = viz.click_point(ss.get(chart_key))   # the chart's event: a dict with "selection"
     if point is not None and len(point) == ss.dim:
         _add_start(point)
 
