@@ -111,6 +111,16 @@ class Session:
         self.page.get_by_role("combobox", name="Preset landscape").click()
         self.page.get_by_role("option", name=option, exact=True).click()
 
+    def open_quartic(self) -> None:
+        """From the default page, pick the 1-D Quartic preset and wait until the rerun is done:
+        curve and loss figures drawn, and the sidebar's two 1-D start sliders (it may still show
+        the 2-D ones while the rerun finishes)."""
+        self.wait_for_kinds("surface", "contour", "loss")
+        self.select_preset(QUARTIC_OPTION)
+        self.wait_for_kinds("curve", "loss")
+        self.wait_until(lambda: start_sliders(self.page) == ["start 1: w", "start 2: w"],
+                        timeout=30, what="the quartic's two start sliders (rerun finished)")
+
     def assert_clean(self, when: str = "") -> None:
         """No WebGL failure, no exception box, no console or page error so far."""
         problems = page_problems(self.page)
@@ -460,10 +470,8 @@ def test_click_on_the_contour_map_adds_a_start(session):
 def test_a_1d_loss_shows_its_curve_and_animates(session):
     page = session.page
     with screenshot_on_failure(page, "browser-1d-failure.png"):
-        session.wait_for_kinds("surface", "contour", "loss")
-        session.select_preset(QUARTIC_OPTION)
+        session.open_quartic()
         # The curve and the loss per step; no 3-D surface (no WebGL scene), no contour map.
-        session.wait_for_kinds("curve", "loss")
         assert not page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
                                  ".some(gd => gd._fullLayout._has('gl3d'))")
         assert page.get_by_role("textbox", name=EXPRESSION_LABEL).input_value() \
@@ -474,8 +482,6 @@ def test_a_1d_loss_shows_its_curve_and_animates(session):
         assert "f(w) = w^{4} - 3 w^{3} + 2" in sources, sources
         assert "f'(w) = 4 w^{3} - 9 w^{2}" in sources, sources
         assert "f′(w)=4w3−9w2" in latex_rendered(page), latex_rendered(page)
-        session.wait_until(lambda: start_sliders(page) == ["start 1: w", "start 2: w"],
-                           timeout=30, what="the quartic's two start sliders (rerun finished)")
         session.assert_clean("after picking the Quartic preset")
         # Play: the markers slide along the curve (their w changes) and end on the last step.
         play_animates(session, "curve")
@@ -488,12 +494,7 @@ class NoCurvePointSelected(AssertionError):
 def test_click_on_the_1d_curve_adds_a_start(session):
     page = session.page
     with screenshot_on_failure(page, "browser-curve-click-failure.png"):
-        session.wait_for_kinds("surface", "contour", "loss")
-        session.select_preset(QUARTIC_OPTION)
-        session.wait_for_kinds("curve", "loss")
-        # the sidebar may still show the 2-D sliders while the rerun finishes
-        session.wait_until(lambda: start_sliders(page) == ["start 1: w", "start 2: w"],
-                           timeout=30, what="the quartic's two start sliders (rerun finished)")
+        session.open_quartic()
         w = CURVE_CLICK_W
         selected = click_data_point(session, "curve", w, w**4 - 3 * w**3 + 2)
         if not any(p["group"] == CLICK_CURVE_GROUP for p in selected):
