@@ -6,7 +6,7 @@ URL query string (``settings.to_query``), so a link reproduces the view.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -48,13 +48,6 @@ def get_critical_points(text: str, domain) -> list[tuple[tuple[float, ...], floa
             for cp in critical_points(loss, domain, timeout=1.0)]
 
 
-@dataclass
-class Result:
-    rows: list
-    figures: dict
-    minima: list
-
-
 def _minima(s: cfg.Settings, critical) -> list[tuple[float, ...]]:
     """Known minima: the preset's (cited) when the preset is shown, else the analysis' minima."""
     if s.preset and PRESETS[s.preset].expression == s.expression:
@@ -63,8 +56,13 @@ def _minima(s: cfg.Settings, critical) -> list[tuple[float, ...]]:
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def compute(s: cfg.Settings) -> Result:
-    """Simulate every optimizer from every start and build the figures for settings ``s``."""
+def compute(s: cfg.Settings) -> dict:
+    """Simulate every optimizer from every start and build the figures for settings ``s``.
+
+    Returns a plain dict (rows, figures, minima): ``st.cache_data`` pickles it and shares it
+    between sessions, so it holds no class defined in this script (each session's run of the
+    script defines its classes anew, and pickling one from another run fails).
+    """
     loss = get_loss(s.expression)
     critical = get_critical_points(s.expression, s.domain)
     minima = _minima(s, critical)
@@ -92,7 +90,7 @@ def compute(s: cfg.Settings) -> Result:
         figures["curve"] = viz.create_curve_figure(loss, s.domain, run, critical_points=crit,
                                                    **common)
     figures["loss"] = viz.create_loss_figure(run, log_y=s.log_loss, uirevision=uirev)
-    return Result(rows=rows, figures=figures, minima=minima)
+    return {"rows": rows, "figures": figures, "minima": minima}
 
 
 # ------------------------------------------------------------------------------ widget state
@@ -379,9 +377,9 @@ def _fmt_point(p) -> str:
     return "(" + ", ".join(f"{c:.4g}" for c in p) + ")"
 
 
-def results_table(result: Result, s: cfg.Settings) -> None:
+def results_table(result: dict, s: cfg.Settings) -> None:
     rows = []
-    for r in result.rows:
+    for r in result["rows"]:
         label = OPTIMIZERS[r.optimizer].label
         if r.diverged_at == 0:
             status = "no gradient at the start"
@@ -393,7 +391,7 @@ def results_table(result: Result, s: cfg.Settings) -> None:
             status = "still moving" if r.final_gradient_norm > 1e-3 else "stopped (flat)"
         reached = "—"
         if r.nearest_minimum is not None and r.steps_to_minimum is not None:
-            reached = _fmt_point(result.minima[r.nearest_minimum])
+            reached = _fmt_point(result["minima"][r.nearest_minimum])
         rows.append({
             "optimizer": label, "start": f"{r.start_index + 1} {_fmt_point(r.start)}",
             "lr": f"{s.lr_for(r.optimizer):g}", "final point": _fmt_point(r.final_point),
@@ -477,7 +475,7 @@ def page() -> None:
         share_link(s)
         return
     result = compute(s)
-    figs = result.figures
+    figs = result["figures"]
     if loss.n == 2:
         left, right = st.columns(2)
         with left:
