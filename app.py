@@ -7,6 +7,7 @@ URL query string (``settings.to_query``), so a link reproduces the view.
 from __future__ import annotations
 
 from dataclasses import replace
+import math
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -18,9 +19,10 @@ from landscapes.guard import compile_loss_within
 from landscapes.parse import FUNCTIONS
 from optimizers import OPTIMIZERS, SCHEDULES, schedules, simulate, summarize
 import viz
+import viz.player
+from player import PLOTLY_URL, player
 
 CUSTOM = "custom"
-PLOT_CONFIG = {"displaylogo": False, "scrollZoom": True}
 KEEP = "keep:"   # session-state copies of widget values (Streamlit drops those not drawn)
 ss = st.session_state
 
@@ -55,42 +57,53 @@ def _minima(s: cfg.Settings, critical) -> list[tuple[float, ...]]:
     return [p for p, _, kind in critical if kind == "minimum"]
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
-def compute(s: cfg.Settings) -> dict:
-    """Simulate every optimizer from every start and build the figures for settings ``s``.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def get_run(s: cfg.Settings):
+    """Every optimizer from every start for settings ``s`` (an ``optimizers.Run``).
 
-    Returns a plain dict (rows, figures, minima): ``st.cache_data`` pickles it and shares it
-    between sessions, so it holds no class defined in this script (each session's run of the
-    script defines its classes anew, and pickling one from another run fails).
+    A shared, read-only object (``cache_resource``: never pickled, never mutated): its arrays
+    feed the results table, the paths and the step inspector.
     """
     loss = get_loss(s.expression)
-    critical = get_critical_points(s.expression, s.domain)
-    minima = _minima(s, critical)
     params = dict(s.schedule_params)
     lr = {o: schedules.make(s.schedule, lr=s.lr_for(o), warmup=s.warmup, **params)
           for o in s.optimizers}
-    run = simulate(loss, list(s.optimizers), starts=[list(p) for p in s.starts], steps=s.steps,
-                   lr=lr, options=s.options(), seed=s.seed, domain=s.domain)
+    return simulate(loss, list(s.optimizers), starts=[list(p) for p in s.starts], steps=s.steps,
+                    lr=lr, options=s.options(), seed=s.seed, domain=s.domain)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def get_landscape(expression: str, domain, resolution: int, log_color: bool, minima,
+                  critical) -> viz.player.Part:
+    """The static views of a loss (``viz.player.Part``: a package type, safe to pickle)."""
+    return viz.player.landscape_part(get_loss(expression), domain, resolution=resolution,
+                                     log_color=log_color, minima=minima,
+                                     critical_points=critical)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def compute(s: cfg.Settings) -> dict:
+    """The results table's rows, the known minima and the paths for settings ``s``.
+
+    Returns a plain dict of package types: ``st.cache_data`` pickles it and shares it between
+    sessions, so it holds no class defined in this script (each session's run of the script
+    defines its classes anew, and pickling one from another run fails).
+    """
+    critical = get_critical_points(s.expression, s.domain)
+    minima = _minima(s, critical)
+    run = get_run(s)
     width = max(hi - lo for lo, hi in s.domain)
     rows = summarize(run, minima=minima or None, tol=1e-3 * width)
-    uirev = f"{s.expression}|{s.domain}"
-    # Frame budgets keep the whole page's figures near 1 MB even for 8 optimizers x 1000 steps.
-    common = dict(minima=minima, labels=None, frame_duration=s.speed, uirevision=uirev,
-                  max_frames=50, frame_points=12_000, max_points=8_000)
-    crit = [(p, kind) for p, _, kind in critical if kind != "minimum" or not minima]
-    figures = {}
-    if loss.n == 2:
-        figures["surface"] = viz.create_surface_figure(
-            loss, s.domain, run, resolution=s.resolution, log_color=s.log_color,
-            critical_points=crit, **common)
-        figures["contour"] = viz.create_contour_figure(
-            loss, s.domain, run, resolution=s.resolution, log_color=s.log_color,
-            critical_points=crit, **common)
-    else:
-        figures["curve"] = viz.create_curve_figure(loss, s.domain, run, critical_points=crit,
-                                                   **common)
-    figures["loss"] = viz.create_loss_figure(run, log_y=s.log_loss, uirevision=uirev)
-    return {"rows": rows, "figures": figures, "minima": minima}
+    crit = tuple((p, kind) for p, _, kind in critical if kind != "minimum" or not minima)
+    lr_labels = {o: f"{s.lr_for(o):g}" for o in s.optimizers}
+    paths = viz.player.paths_part(run, s.domain, log_loss=s.log_loss, lr_labels=lr_labels,
+                                  key=repr(s))
+    return {"rows": rows, "minima": minima, "critical": crit, "paths": paths}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_inspect(s: cfg.Settings, optimizer: int, start: int) -> viz.player.Part:
+    return viz.player.inspect_part(get_run(s), optimizer, start)
 
 
 # ------------------------------------------------------------------------------ widget state
@@ -204,10 +217,38 @@ def _remove_start(i: int) -> None:
     _set_starts(starts)
 
 
-def _on_click(chart_key: str) -> None:
-    point = viz.click_point(ss.get(chart_key))   # the chart's event: a dict with "selection"
-    if point is not None and len(point) == ss.dim:
+def _player_event(name: str):
+    """This rerun's trigger value `name` of the player (a dict), or None."""
+    state = ss.get("player")
+    value = state.get(name) if hasattr(state, "get") else getattr(state, name, None)
+    return value if isinstance(value, dict) else None
+
+
+def _point_of(event) -> tuple[float, ...] | None:
+    """A point from the browser: ss.dim finite floats inside the domain's box, else None."""
+    try:
+        point = tuple(float(c) for c in event["point"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if len(point) != ss.dim or not all(math.isfinite(c) for c in point):
+        return None
+    return tuple(min(max(c, lo), hi) for c, (lo, hi) in zip(point, ss.good_domain))
+
+
+def _on_player_click() -> None:
+    point = _point_of(_player_event("click") or {})
+    if point is not None:
         _add_start(point)
+
+
+def _on_player_drag() -> None:
+    event = _player_event("drag") or {}
+    point = _point_of(event)
+    start = event.get("start")
+    if point is None or not isinstance(start, int) or not 0 <= start < ss.n_starts:
+        return
+    for j, c in enumerate(point):
+        ss[f"st_{start}_{j}"] = float(c)
 
 
 def _settings_from_widgets() -> cfg.Settings:
@@ -345,7 +386,6 @@ def view_panel(n: int) -> None:
         st.checkbox("Log colour scale", key=_draw("logc"),
                     help="colour by log10(f - min + ε): shows narrow valleys such as Rosenbrock's")
     st.checkbox("Log scale for the loss per step", key="logy")
-    st.slider("Animation: ms per frame", *cfg.SPEED_RANGE, step=10, key="speed")
 
 
 # -------------------------------------------------------------------------------------- output
@@ -475,18 +515,22 @@ def page() -> None:
         share_link(s)
         return
     result = compute(s)
-    figs = result["figures"]
-    if loss.n == 2:
-        left, right = st.columns(2)
-        with left:
-            st.plotly_chart(figs["surface"], key="surface", config=PLOT_CONFIG)
-        with right:
-            st.plotly_chart(figs["contour"], key="contour", on_select=lambda: _on_click("contour"),
-                            selection_mode="points", config=PLOT_CONFIG)
-    else:
-        st.plotly_chart(figs["curve"], key="curve", on_select=lambda: _on_click("curve"),
-                        selection_mode="points", config=PLOT_CONFIG)
-    st.plotly_chart(figs["loss"], key="losschart", config=PLOT_CONFIG)
+    minima = result["minima"]
+    landscape = get_landscape(s.expression, s.domain, s.resolution, s.log_color,
+                              tuple(map(tuple, minima)), result["critical"])
+    runs = [(o, i) for o in range(len(s.optimizers)) for i in range(len(s.starts))]
+    labels = {r: f"{OPTIMIZERS[s.optimizers[r[0]]].label} · start {r[1] + 1}" for r in runs}
+    if ss.get("inspect") not in labels:
+        ss.inspect = runs[0]
+    inspect = get_inspect(s, *ss.inspect)
+    message = viz.player.message(
+        landscape, result["paths"], inspect,
+        player={"plotly_url": PLOTLY_URL,   # steps/s: the link's "ms per step", else automatic
+                "speed": None if s.speed == cfg.Settings.speed else round(1000 / s.speed, 3)})
+    player(message, key="player", on_click=_on_player_click, on_drag=_on_player_drag)
+    st.selectbox("Step inspector: which run", runs, key="inspect", format_func=labels.get,
+                 help="The inspector under the loss plot shows this run's update at the "
+                      "player's step, with the numbers substituted.")
     st.subheader("Results")
     results_table(result, s)
     share_link(s)

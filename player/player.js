@@ -1,0 +1,856 @@
+// Descent's player: one component that draws every view and steps them together.
+//
+// Input: the bytes of viz.player.message (see viz/pack.py for the format): a JSON header with
+// Plotly specs of the landscape views, every step of every path (16-bit codes), one run's exact
+// numbers for the step inspector, and the player's options. Output (to Python): "click" (a point
+// to add a start at) and "drag" ({start, point}: a start moved) trigger values.
+//
+// What is drawn how:
+// - landscape views (3-D surface, contour map or 1-D curve) with plotly.js, once per landscape key;
+// - 2-D paths, markers and inspector arrows on a canvas over the contour map / curve (plotly.js is
+//   never called while playing on 2-D views, so the contour stays drawn);
+// - 3-D paths as scatter3d traces (one per optimizer, one for the markers) restyled while playing;
+// - loss lines with plotly.js once per paths key, the current step as a canvas overlay.
+// plotly.js comes from the app's static folder (the installed plotly package's copy).
+
+const MAGIC = "DSC1";
+const Q16_NAN = 65535, Q16_LEVELS = 65534;
+// Button icons: inline SVG (no icon font; headless and minimal systems lack the media glyphs).
+const svg = (d) => `<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="${d}" fill="currentColor"/></svg>`;
+const ICONS = {
+  start: svg("M3 3h2v10H3zM14 3v10L6 8z"), back: svg("M12 3v10L4 8z"), play: svg("M4 2v12l10-6z"),
+  pause: svg("M4 3h3v10H4zM9 3h3v10H9z"), fwd: svg("M4 3v10l8-5z"), end: svg("M11 3h2v10h-2zM2 3v10l8-5z"),
+};
+const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+// ------------------------------------------------------------------------------- decoding
+
+async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function unshuffle(raw, size, count) {
+  const out = new Uint8Array(size * count);
+  for (let b = 0; b < size; b++) {
+    const plane = raw.subarray(b * count, (b + 1) * count);
+    for (let i = 0; i < count; i++) out[i * size + b] = plane[i];
+  }
+  return out;
+}
+
+async function decodeBlob(meta, body) {
+  const raw = await inflate(body.subarray(meta.offset, meta.offset + meta.length));
+  const shape = meta.shape;
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (meta.codec === "f4") return { shape, array: new Float32Array(unshuffle(raw, 4, count).buffer) };
+  if (meta.codec === "f8") return { shape, array: new Float64Array(unshuffle(raw, 8, count).buffer) };
+  const codes = new Uint16Array(unshuffle(raw, 2, count).buffer);
+  const row = shape.length ? shape[shape.length - 1] : 1;
+  const out = new Float32Array(count);
+  const scale = (meta.hi - meta.lo) / Q16_LEVELS;
+  const log = meta.log;
+  for (let start = 0; start < count; start += row) {
+    let acc = 0;
+    for (let i = start; i < start + row; i++) {
+      acc = (acc + codes[i]) & 0xffff;
+      if (acc === Q16_NAN) { out[i] = NaN; continue; }
+      const v = meta.lo + acc * scale;
+      out[i] = log ? Math.pow(10, v) + log[0] - log[1] : v;
+    }
+  }
+  return { shape, array: out };
+}
+
+async function decodeMessage(bytes) {
+  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (String.fromCharCode(...u8.subarray(0, 4)) !== MAGIC) throw new Error("not a player message");
+  const length = new DataView(u8.buffer, u8.byteOffset + 4, 4).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(u8.subarray(8, 8 + length)));
+  const body = u8.subarray(8 + length);
+  return { header, body };
+}
+
+function isRef(node) {
+  return node && typeof node === "object" && !Array.isArray(node) && Object.keys(node).length === 1
+    && "$blob" in node;
+}
+
+// Replace blob references in `node` by their decoded arrays; in Plotly specs (asRows) a 2-D
+// array becomes a list of rows.
+async function resolve(node, blobs, body, asRows) {
+  if (Array.isArray(node)) return Promise.all(node.map((v) => resolve(v, blobs, body, asRows)));
+  if (node && typeof node === "object") {
+    if (isRef(node)) {
+      const b = await decodeBlob(blobs[node.$blob], body);
+      if (!asRows) return b;
+      if (b.shape.length === 2) {
+        const [r, c] = b.shape;
+        return Array.from({ length: r }, (_, i) => Array.from(b.array.subarray(i * c, (i + 1) * c)));
+      }
+      return b.array;
+    }
+    const out = {};
+    for (const [k, v] of Object.entries(node)) out[k] = await resolve(v, blobs, body, asRows);
+    return out;
+  }
+  return node;
+}
+
+// -------------------------------------------------------------------------------- plotly.js
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__descentPlotly) {
+    window.__descentPlotly = new Promise((resolveLoad, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolveLoad(window.Plotly);
+      script.onerror = () => { window.__descentPlotly = null; reject(new Error("plotly.js did not load from " + url)); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__descentPlotly;
+}
+
+const PLOT_CONFIG = { displaylogo: false, responsive: true, scrollZoom: false,
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
+
+// ----------------------------------------------------------------------------- formatting
+
+function fmt(v, digits = 6) {
+  if (v === undefined || v === null || Number.isNaN(v)) return "—";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  let s = (a >= 1e-4 && a < 1e7) ? String(Number(v.toPrecision(digits))) : v.toExponential(digits - 1)
+    .replace(/\.?0+e/, "e");
+  return s.replace("-", "−");
+}
+const par = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v));
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// --------------------------------------------------------------------------------- canvas
+
+const DASHES = { solid: [], dash: [9, 5], dot: [2, 4], dashdot: [9, 4, 2, 4], longdash: [16, 6],
+  longdashdot: [16, 5, 2, 5] };
+
+function marker(ctx, symbol, x, y, r, fill, stroke) {
+  ctx.beginPath();
+  switch (symbol) {
+    case "square": ctx.rect(x - r * 0.85, y - r * 0.85, 1.7 * r, 1.7 * r); break;
+    case "diamond": ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r * 1.2); ctx.lineTo(x - r, y); ctx.closePath(); break;
+    case "triangle-up": ctx.moveTo(x, y - r * 1.1); ctx.lineTo(x + r, y + r * 0.8); ctx.lineTo(x - r, y + r * 0.8); ctx.closePath(); break;
+    case "pentagon": case "hexagon": {
+      const k = symbol === "pentagon" ? 5 : 6;
+      for (let i = 0; i < k; i++) { const a = -Math.PI / 2 + (2 * Math.PI * i) / k; ctx[i ? "lineTo" : "moveTo"](x + r * Math.cos(a), y + r * Math.sin(a)); }
+      ctx.closePath(); break;
+    }
+    case "star-triangle-up": case "hourglass":
+      ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y - r); ctx.lineTo(x - r, y + r); ctx.lineTo(x + r, y + r); ctx.closePath(); break;
+    default: ctx.arc(x, y, r, 0, 2 * Math.PI);
+  }
+  ctx.fillStyle = fill; ctx.fill();
+  ctx.lineWidth = 1.5; ctx.strokeStyle = stroke; ctx.stroke();
+}
+
+function cross(ctx, x, y, r, color) {
+  ctx.beginPath(); ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r); ctx.moveTo(x + r, y - r); ctx.lineTo(x - r, y + r);
+  ctx.lineWidth = 4; ctx.strokeStyle = "#222"; ctx.stroke(); ctx.lineWidth = 2.2; ctx.strokeStyle = color; ctx.stroke();
+}
+
+function arrow(ctx, x0, y0, x1, y1, color, width) {
+  const dx = x1 - x0, dy = y1 - y0, len = Math.hypot(dx, dy);
+  ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = width; ctx.setLineDash([]);
+  if (len < 3) { ctx.beginPath(); ctx.arc(x0, y0, 3, 0, 2 * Math.PI); ctx.fill(); return; }
+  const h = Math.min(10, len * 0.45), ux = dx / len, uy = dy / len;
+  ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x1 - ux * h * 0.8, y1 - uy * h * 0.8); ctx.stroke();
+  ctx.beginPath(); ctx.moveTo(x1, y1);
+  ctx.lineTo(x1 - ux * h - uy * h * 0.5, y1 - uy * h + ux * h * 0.5);
+  ctx.lineTo(x1 - ux * h + uy * h * 0.5, y1 - uy * h - ux * h * 0.5); ctx.closePath(); ctx.fill();
+}
+
+// An overlay canvas over a Plotly plot's plotting area, in the plot's data coordinates.
+class Overlay {
+  constructor(host) {
+    this.host = host;
+    this.canvas = el("canvas", "dp-overlay");
+    host.appendChild(this.canvas);
+    this.ctx = this.canvas.getContext("2d");
+  }
+  fit(gd) {
+    const s = gd._fullLayout && gd._fullLayout._size;
+    if (!s) return false;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(s.w)), h = Math.max(1, Math.round(s.h));
+    Object.assign(this.canvas.style, { left: `${s.l}px`, top: `${s.t}px`, width: `${w}px`, height: `${h}px` });
+    if (this.canvas.width !== w * dpr || this.canvas.height !== h * dpr) {
+      this.canvas.width = w * dpr; this.canvas.height = h * dpr;
+    }
+    this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.xa = gd._fullLayout.xaxis; this.ya = gd._fullLayout.yaxis;
+    this.w = w; this.h = h;
+    return true;
+  }
+  clear() { this.ctx.clearRect(0, 0, this.w || 0, this.h || 0); }
+  px(x) { return this.xa.c2p(x); }
+  py(y) { return this.ya.c2p(y); }
+}
+
+// -------------------------------------------------------------------------------- the player
+
+class Player {
+  constructor(root) {
+    this.root = root;
+    this.step = 0; this.T = 0; this.playing = false; this.speed = 0; this.hidden = new Set();
+    this.landKey = null; this.pathsKey = null; this.inspectKey = null; this.rev = 0;
+    this.stats = { map: 0, surface: 0, loss: 0, frames: 0 };
+    window.__descentPlayer = this;
+    this.build();
+  }
+
+  setCallbacks(setTriggerValue) { this.trigger = setTriggerValue; }
+
+  build() {
+    const r = this.root;     // also holds the component's <style>: never cleared
+    this.el = el("div", "dp-root");
+    this.el.tabIndex = 0;
+    const bar = el("div", "dp-bar");
+    const button = (icon, title, fn) => {
+      const b = el("button", "dp-btn"); b.innerHTML = ICONS[icon]; b.type = "button"; b.title = title; b.setAttribute("aria-label", title);
+      b.addEventListener("click", () => { fn(); this.el.focus({ preventScroll: true }); }); bar.appendChild(b); return b;
+    };
+    this.btnStart = button("start", "to the start (Home)", () => { this.pause(); this.go(0); });
+    this.btnBack = button("back", "one step back (←)", () => { this.pause(); this.go(this.step - 1); });
+    this.btnPlay = button("play", "play / pause (space)", () => this.toggle());
+    this.btnFwd = button("fwd", "one step forward (→)", () => { this.pause(); this.go(this.step + 1); });
+    this.btnEnd = button("end", "to the end (End)", () => { this.pause(); this.go(this.T); });
+    this.btnPlay.classList.add("dp-play");
+    this.slider = el("input", "dp-slider"); this.slider.type = "range"; this.slider.min = 0; this.slider.step = 1;
+    this.slider.setAttribute("aria-label", "step");
+    this.slider.addEventListener("input", () => { this.pause(); this.go(Number(this.slider.value)); });
+    bar.appendChild(this.slider);
+    this.label = el("span", "dp-label", "step 0 of 0"); bar.appendChild(this.label);
+    this.speedSel = el("select", "dp-speed"); this.speedSel.title = "speed: steps per second";
+    this.speedSel.setAttribute("aria-label", "speed");
+    for (const s of SPEEDS) { const o = el("option", "", `${s} steps/s`); o.value = s; this.speedSel.appendChild(o); }
+    this.speedSel.addEventListener("change", () => { this.speed = Number(this.speedSel.value); });
+    bar.appendChild(this.speedSel);
+    this.el.appendChild(bar);
+    this.legend = el("div", "dp-legend"); this.el.appendChild(this.legend);
+    this.views = el("div", "dp-views"); this.el.appendChild(this.views);
+    this.lower = el("div", "dp-lower"); this.el.appendChild(this.lower);
+    this.lossBox = el("div", "dp-view dp-loss"); this.lower.appendChild(this.lossBox);
+    this.lossPlot = el("div", "dp-plot"); this.lossBox.appendChild(this.lossPlot);
+    this.lossOverlay = new Overlay(this.lossBox);
+    this.inspector = el("div", "dp-inspector"); this.lower.appendChild(this.inspector);
+    this.status = el("div", "dp-status"); this.el.appendChild(this.status);
+    r.appendChild(this.el);
+    this.onKey = (e) => this.key(e);
+    document.addEventListener("keydown", this.onKey);
+    this.onResize = () => this.redrawSoon();
+    window.addEventListener("resize", this.onResize);
+  }
+
+  destroy() {
+    this.pause();
+    document.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("resize", this.onResize);
+    if (this.onPointerUp) window.removeEventListener("pointerup", this.onPointerUp, true);
+    for (const gd of [this.surfaceDiv, this.mapDiv, this.lossPlot]) if (gd && window.Plotly) window.Plotly.purge(gd);
+    if (window.__descentPlayer === this) window.__descentPlayer = null;
+  }
+
+  // ------------------------------------------------------------------------------ data in
+
+  async receive(bytes) {
+    const rev = ++this.rev;
+    let msg;
+    try { msg = await decodeMessage(bytes); } catch (err) { this.fail(err); return; }
+    const { header, body } = msg;
+    const Plotly = await loadPlotly(header.player.plotly_url).catch((err) => { this.fail(err); });
+    if (!Plotly || rev !== this.rev) return;
+    const blobs = header.blobs;
+    try {
+      const land = header.landscape, paths = header.paths, insp = header.inspect;
+      const newLand = land && land.key !== this.landKey;
+      const newPaths = paths && paths.key !== this.pathsKey;
+      const newInsp = (insp ? insp.run + ":" + paths.key : null) !== this.inspectKey;
+      if (!this.speed) {     // the link's speed, else the whole run in about 8 s
+        this.speed = header.player.speed || (paths ? Math.max(5, paths.T / 8) : 20);
+        this.speedSel.value = String(SPEEDS.reduce((a, b) => (Math.abs(b - this.speed) < Math.abs(a - this.speed) ? b : a)));
+        this.speed = Number(this.speedSel.value);
+      }
+      let landData = this.land, pathsData = this.paths, inspData = this.insp;
+      if (newLand) landData = { ...land, views: await resolve({ surface: land.surface, contour: land.contour, curve: land.curve }, blobs, body, true) };
+      if (newPaths) pathsData = await this.decodePaths(paths, blobs, body);
+      if (newInsp) inspData = insp ? await resolve(insp, blobs, body, false) : null;
+      if (rev !== this.rev) return;      // a newer message arrived meanwhile
+      if (newLand) await this.drawLandscape(landData);
+      if (newPaths || newLand) {
+        const atEnd = !this.paths || this.step >= this.T;
+        this.paths = pathsData; this.pathsKey = paths.key; this.T = pathsData.T;
+        this.slider.max = this.T;
+        if (newLand || atEnd) this.step = this.T;
+        this.step = Math.min(this.step, this.T);
+        await this.drawPaths();
+      }
+      this.insp = inspData; this.inspectKey = insp ? insp.run + ":" + paths.key : null;
+      this.status.textContent = "";
+      this.render();
+    } catch (err) { this.fail(err); }
+  }
+
+  fail(err) {
+    console.warn("descent player:", err);
+    this.status.textContent = "The figures could not be drawn: " + (err && err.message ? err.message : err);
+  }
+
+  async decodePaths(paths, blobs, body) {
+    const coords = [];
+    for (const ref of paths.points) coords.push((await decodeBlob(blobs[ref.$blob], body)).array);
+    const values = (await decodeBlob(blobs[paths.values.$blob], body)).array;
+    return { ...paths, coords, valuesArr: values, t1: paths.T + 1 };
+  }
+
+  // ----------------------------------------------------------------------------- drawing
+
+  async drawLandscape(land) {
+    const Plotly = window.Plotly;
+    for (const gd of [this.surfaceDiv, this.mapDiv]) if (gd) Plotly.purge(gd);
+    this.views.innerHTML = "";
+    this.land = land; this.landKey = land.key;
+    this.surfaceDiv = null;
+    const v = land.views;
+    if (land.n === 2) {
+      const sBox = el("div", "dp-view dp-surface"); this.views.appendChild(sBox);
+      this.surfaceDiv = el("div", "dp-plot"); sBox.appendChild(this.surfaceDiv);
+      this.surfaceStatic = v.surface.data.length;
+      const layout = { ...v.surface.layout, autosize: true, height: undefined, showlegend: false,
+        margin: { l: 0, r: 0, t: 10, b: 0 } };
+      layout.scene = { ...layout.scene, uirevision: "landscape" };
+      await Plotly.newPlot(this.surfaceDiv, v.surface.data, layout, { ...PLOT_CONFIG, plotGlPixelRatio: 1 });
+    }
+    const mBox = el("div", "dp-view dp-map" + (land.n === 1 ? " dp-wide" : "")); this.views.appendChild(mBox);
+    this.mapDiv = el("div", "dp-plot"); mBox.appendChild(this.mapDiv);
+    this.mapOverlay = new Overlay(mBox);
+    const spec = land.n === 2 ? v.contour : v.curve;
+    const layout = { ...spec.layout, autosize: true, height: undefined, showlegend: false, dragmode: "zoom",
+      margin: { l: 56, r: 10, t: 10, b: 44 } };
+    await Plotly.newPlot(this.mapDiv, spec.data, layout, PLOT_CONFIG);
+    this.mapDiv.on("plotly_relayout", () => this.redrawSoon());
+    this.mapDiv.on("plotly_afterplot", () => this.redrawSoon());
+    this.attachPointer(mBox);
+  }
+
+  async drawPaths() {
+    const Plotly = window.Plotly, p = this.paths, land = this.land;
+    this.buildLegend();
+    // loss per step: one line per run, static until new paths arrive
+    const ax = p.loss_axis, traces = [], gl = p.runs.length * p.t1 > 40000;
+    const offset = ax.offset || 0;
+    p.runs.forEach((run, i) => {
+      const y = p.valuesArr.subarray(i * p.t1, (i + 1) * p.t1);
+      traces.push({ type: gl ? "scattergl" : "scatter", mode: "lines", x0: 0, dx: 1,
+        y: offset ? Float32Array.from(y, (v) => v - offset) : y, name: `${run.label} · start ${run.start + 1}`,
+        line: { color: run.color, width: 2, dash: run.dash }, visible: !this.hidden.has(run.optimizer),
+        hovertemplate: `${run.label} · start ${run.start + 1}<br>step %{x}<br>${ax.title} %{y:.4g}<extra></extra>` });
+    });
+    const divX = [], divY = [], divText = [];
+    p.runs.forEach((run, i) => {
+      if (run.diverged_at >= 0 && run.last >= 0) {
+        divX.push(run.diverged_at); divY.push(p.valuesArr[i * p.t1 + run.last] - offset);
+        divText.push(`${run.label} · start ${run.start + 1}: diverged at step ${run.diverged_at}`);
+      }
+    });
+    if (divX.length) traces.push({ type: "scatter", mode: "markers", x: divX, y: divY, name: "diverged",
+      marker: { symbol: "x", size: 11, color: "#d62728", line: { width: 1, color: "#222" } },
+      hovertemplate: "%{text}<extra></extra>", text: divText, cliponaxis: false });
+    const layout = { template: land && land.views && (land.views.contour || land.views.curve).layout.template,
+      autosize: true, showlegend: false, margin: { l: 64, r: 12, t: 10, b: 44 }, hovermode: "closest",
+      font: { size: 13 }, uirevision: "loss",
+      xaxis: { title: { text: "step" }, range: [0, Math.max(1, p.T)], zeroline: false },
+      yaxis: { title: { text: ax.title }, type: ax.type, ...(ax.range ? { range: ax.range } : {}) } };
+    await Plotly.react(this.lossPlot, traces, layout, PLOT_CONFIG);
+    if (!this.lossPlot.__descentHooked) {
+      this.lossPlot.on("plotly_relayout", () => this.redrawSoon());
+      this.lossPlot.on("plotly_afterplot", () => this.redrawSoon());
+      this.lossPlot.__descentHooked = true;
+    }
+    if (this.surfaceDiv) await this.sync3d();
+  }
+
+  // 3-D: per optimizer one line trace (its starts separated by gaps) and one trace of markers.
+  // Traces are added or removed only when the number of optimizers changes; otherwise their
+  // colours and names are set in place and the next draw3d fills in the points.
+  async sync3d() {
+    const Plotly = window.Plotly, p = this.paths, gd = this.surfaceDiv;
+    const opts = [...new Set(p.runs.map((r) => r.optimizer))];
+    const first = (o) => p.runs.find((r) => r.optimizer === o);
+    const lineTrace = (o) => ({ type: "scatter3d", mode: "lines", x: [], y: [], z: [], name: first(o).label,
+      hoverinfo: "skip", line: { color: first(o).color, width: 5 }, showlegend: false });
+    const markerTrace = () => ({ type: "scatter3d", mode: "markers", x: [], y: [], z: [], name: "current points",
+      showlegend: false, marker: { size: 5, color: p.runs.map((r) => r.color), symbol: p.runs.map((r) => r.symbol3d),
+        line: { color: "#fff", width: 1 } },
+      text: p.runs.map((r) => `${r.label} · start ${r.start + 1}`), hovertemplate: "%{text}<br>loss %{customdata:.4g}<extra></extra>" });
+    const have = gd.data.length - this.surfaceStatic;
+    if (have !== opts.length + 1) {
+      if (have > 0) await Plotly.deleteTraces(gd, [...Array(have).keys()].map((i) => i + this.surfaceStatic));
+      await Plotly.addTraces(gd, [...opts.map(lineTrace), markerTrace()]);
+    } else {
+      const traces = [...opts.map(lineTrace), markerTrace()];
+      traces.forEach((t, j) => {
+        const i = this.surfaceStatic + j, full = gd._fullData[i];
+        Object.assign(gd.data[i], { name: t.name, text: t.text });
+        if (t.line) { gd.data[i].line = t.line; if (full) full.line.color = t.line.color; }
+        if (t.marker) { gd.data[i].marker = t.marker; if (full) { full.marker.color = t.marker.color; full.marker.symbol = t.marker.symbol; } }
+        if (full) { full.name = t.name; full.text = t.text; }
+      });
+    }
+    this.opt3d = opts;
+  }
+
+  buildLegend() {
+    const p = this.paths;
+    this.legend.innerHTML = "";
+    const seen = new Map();
+    for (const r of p.runs) if (!seen.has(r.optimizer)) seen.set(r.optimizer, r);
+    for (const [o, r] of seen) {
+      const chip = el("button", "dp-chip"); chip.type = "button";
+      chip.title = "click to hide or show";
+      const sw = el("span", "dp-swatch"); sw.style.background = r.color; chip.appendChild(sw);
+      chip.appendChild(el("span", "", r.lr ? `${r.label} (lr ${r.lr})` : r.label));
+      if (this.hidden.has(o)) chip.classList.add("dp-off");
+      chip.addEventListener("click", () => {
+        if (this.hidden.has(o)) this.hidden.delete(o); else this.hidden.add(o);
+        chip.classList.toggle("dp-off");
+        const vis = p.runs.map((run) => !this.hidden.has(run.optimizer));
+        window.Plotly.restyle(this.lossPlot, { visible: vis }, p.runs.map((_, i) => i));
+        this.render();
+      });
+      this.legend.appendChild(chip);
+    }
+    const starts = [...new Set(p.runs.map((r) => r.start))];
+    for (const s of starts) {
+      const r = p.runs.find((run) => run.start === s);
+      const item = el("span", "dp-start");
+      const c = el("canvas"); c.width = 44; c.height = 14; const ctx = c.getContext("2d");
+      ctx.setLineDash(DASHES[r.dash] || []); ctx.strokeStyle = "#444"; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(2, 7); ctx.lineTo(30, 7); ctx.stroke(); ctx.setLineDash([]);
+      marker(ctx, r.symbol, 37, 7, 4.5, "#666", "#fff");
+      item.appendChild(c); item.appendChild(el("span", "", `start ${s + 1}`));
+      this.legend.appendChild(item);
+    }
+    const notes = el("span", "dp-note", "✕ diverged · ★ known minimum");
+    this.legend.appendChild(notes);
+  }
+
+  redrawSoon() {
+    if (this.redrawPending) return;
+    this.redrawPending = true;
+    requestAnimationFrame(() => { this.redrawPending = false; this.render(true); });
+  }
+
+  // Draw step this.step in every view.
+  render(skip3d = false) {
+    if (!this.paths) return;
+    const k = this.step;
+    this.slider.value = k;
+    this.label.textContent = `step ${k} of ${this.T}`;
+    const icon = this.playing ? "pause" : "play";
+    if (this.btnPlay.dataset.icon !== icon) { this.btnPlay.innerHTML = ICONS[icon]; this.btnPlay.dataset.icon = icon; }
+    this.drawMap(k);
+    this.drawLossMarker(k);
+    if (!skip3d) this.draw3d(k);
+    this.drawInspector(k);
+    this.stats.frames++;
+  }
+
+  at(i, t) {      // point of run i at step t (or null)
+    const p = this.paths, idx = i * p.t1 + t;
+    const x = p.coords[0][idx];
+    if (p.n === 1) return Number.isFinite(x) ? [x, p.valuesArr[idx]] : null;
+    const y = p.coords[1][idx];
+    return Number.isFinite(x) && Number.isFinite(y) ? [x, y] : null;
+  }
+
+  drawMap(k) {
+    const o = this.mapOverlay, p = this.paths;
+    if (!o || !this.mapDiv || !o.fit(this.mapDiv)) return;
+    o.clear();
+    const ctx = o.ctx;
+    const oneD = p.n === 1;
+    p.runs.forEach((run, i) => {
+      if (this.hidden.has(run.optimizer)) return;
+      const end = Math.min(k, run.last);
+      if (end < 0) return;
+      ctx.setLineDash(oneD ? [] : (DASHES[run.dash] || []));
+      ctx.strokeStyle = run.color; ctx.lineWidth = oneD ? 1.2 : 2; ctx.globalAlpha = oneD ? 0.55 : 1;
+      ctx.beginPath();
+      let lx = NaN, ly = NaN, started = false;
+      for (let t = 0; t <= end; t++) {
+        const q = this.at(i, t); if (!q) continue;
+        const x = o.px(q[0]), y = o.py(q[1]);
+        if (!started) { ctx.moveTo(x, y); started = true; lx = x; ly = y; continue; }
+        if (t < end && Math.abs(x - lx) < 0.5 && Math.abs(y - ly) < 0.5) continue;   // sub-pixel
+        ctx.lineTo(x, y); lx = x; ly = y;
+      }
+      ctx.stroke(); ctx.globalAlpha = 1; ctx.setLineDash([]);
+      if (oneD) {     // every iterate as a dot
+        ctx.fillStyle = run.color;
+        for (let t = 0; t <= end; t++) { const q = this.at(i, t); if (q) { ctx.beginPath(); ctx.arc(o.px(q[0]), o.py(q[1]), 2, 0, 6.3); ctx.fill(); } }
+      }
+      const q0 = this.at(i, 0);
+      if (q0) marker(ctx, "circle", o.px(q0[0]), o.py(q0[1]), 3.5, "#fff", run.color);
+      const q = this.at(i, end);
+      if (q) {
+        if (run.diverged_at >= 0 && k >= run.diverged_at) cross(ctx, o.px(q[0]), o.py(q[1]), 7, run.color);
+        else marker(ctx, run.symbol, o.px(q[0]), o.py(q[1]), 6, run.color, "#fff");
+      }
+    });
+    this.drawArrows(k);
+    if (this.dragging) {
+      const d = this.dragging;
+      marker(ctx, "circle", o.px(d.point[0]), o.py(d.point.length > 1 ? d.point[1] : d.y), 7, "rgba(255,255,255,0.6)", "#000");
+    }
+    this.stats.map++;
+  }
+
+  drawLossMarker(k) {
+    const o = this.lossOverlay, p = this.paths;
+    if (!o.fit(this.lossPlot)) return;
+    o.clear();
+    const ctx = o.ctx, offset = p.loss_axis.offset || 0;
+    const x = o.px(k);
+    ctx.strokeStyle = "rgba(0,0,0,0.45)"; ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
+    ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, o.h); ctx.stroke(); ctx.setLineDash([]);
+    p.runs.forEach((run, i) => {
+      if (this.hidden.has(run.optimizer)) return;
+      const t = Math.min(k, run.last); if (t < 0) return;
+      const v = p.valuesArr[i * p.t1 + t] - offset;
+      let y = o.py(v);
+      if (!Number.isFinite(y)) return;
+      y = Math.max(0, Math.min(o.h, y));
+      marker(ctx, run.symbol, o.px(t), y, 5, run.color, "#fff");
+    });
+    this.stats.loss++;
+  }
+
+  draw3d(k) {
+    if (!this.surfaceDiv || !this.opt3d) return;
+    const now = performance.now();
+    // While playing, 3-D (the slowest view: software WebGL redraws the whole scene) is updated at
+    // most every cost3d ms, its measured cost: the 2-D views keep at least half of the time.
+    if (this.playing && (this.busy3d || now - (this.t3d || 0) < (this.cost3d || 0))) return;
+    this.t3d = now;
+    const p = this.paths, lift = this.land.lift || 0;
+    const xs = [], ys = [], zs = [];
+    for (const o of this.opt3d) {
+      const x = [], y = [], z = [];
+      p.runs.forEach((run, i) => {
+        if (run.optimizer !== o || this.hidden.has(o)) return;
+        const end = Math.min(k, run.last);
+        let lx = NaN, ly = NaN;
+        const sx = (this.land.domain[0][1] - this.land.domain[0][0]) / 600, sy = (this.land.domain[1][1] - this.land.domain[1][0]) / 600;
+        for (let t = 0; t <= end; t++) {
+          const idx = i * p.t1 + t, a = p.coords[0][idx], b = p.coords[1][idx];
+          if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+          if (t < end && t > 0 && Math.abs(a - lx) < sx && Math.abs(b - ly) < sy) continue;
+          x.push(a); y.push(b); z.push(p.valuesArr[idx] + lift); lx = a; ly = b;
+        }
+        x.push(null); y.push(null); z.push(null);
+      });
+      xs.push(x); ys.push(y); zs.push(z);
+    }
+    const mx = [], my = [], mz = [], mv = [];
+    p.runs.forEach((run, i) => {
+      const t = Math.min(k, run.last);
+      const idx = i * p.t1 + Math.max(t, 0);
+      const ok = t >= 0 && !this.hidden.has(run.optimizer);
+      mx.push(ok ? p.coords[0][idx] : null); my.push(ok ? p.coords[1][idx] : null);
+      mz.push(ok ? p.valuesArr[idx] + lift : null); mv.push(ok ? p.valuesArr[idx] : null);
+    });
+    xs.push(mx); ys.push(my); zs.push(mz);
+    const idx = [...Array(this.opt3d.length + 1).keys()].map((i) => i + this.surfaceStatic);
+    const custom = idx.map((_, j) => (j === idx.length - 1 ? mv : null));
+    if (this.fast3d(idx, xs, ys, zs, custom)) { this.stats.surface++; this.last3d = performance.now() - now; return; }
+    this.busy3d = true;
+    const done = () => { this.busy3d = false; this.stats.surface++; this.last3d = performance.now() - now; };
+    window.Plotly.restyle(this.surfaceDiv, { x: xs, y: ys, z: zs, customdata: custom }, idx).then(done, done);
+  }
+
+  // Update the 3-D path traces in place: Plotly.restyle recomputes and redraws every trace of
+  // the scene, the surface included (100-450 ms a call with software WebGL); the scene's own
+  // trace objects take new points and redraw in a few ms. Falls back to restyle (returns false)
+  // where plotly.js's scene internals are not as expected.
+  fast3d(idx, xs, ys, zs, custom) {
+    try {
+      const gd = this.surfaceDiv, scene = gd._fullLayout.scene && gd._fullLayout.scene._scene;
+      if (!scene || !scene.traces || !scene.glplot) return false;
+      const objs = idx.map((i) => gd._fullData[i] && scene.traces[gd._fullData[i].uid]);
+      if (objs.some((o) => !o || typeof o.update !== "function")) return false;
+      idx.forEach((i, j) => {
+        const full = gd._fullData[i];
+        gd.data[i].x = full.x = xs[j]; gd.data[i].y = full.y = ys[j]; gd.data[i].z = full.z = zs[j];
+        if (custom[j]) gd.data[i].customdata = full.customdata = custom[j];
+        objs[j].update(full);
+      });
+      scene.glplot.redraw();
+      return true;
+    } catch (err) {
+      console.warn("descent player: 3-D fast path failed, using Plotly.restyle", err);
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------- inspector
+
+  inspectorNumbers(k) {
+    const d = this.insp; if (!d) return null;
+    const n = d.x.shape[1], T = d.lr.shape[0];
+    const row = (b, t) => (b && t >= 0 && t < b.shape[0] ? Array.from(b.array.subarray(t * n, (t + 1) * n)) : null);
+    const st = {};
+    for (const [name, b] of Object.entries(d.states)) st[name] = b;
+    return { n, T, x: row(d.x, k), g: row(d.g, k), xn: k < T ? row(d.x, k + 1) : null,
+      lr: k < T ? d.lr.array[k] : null, value: d.value.array[k], st, row };
+  }
+
+  drawArrows(k) {
+    const num = this.inspectorNumbers(k), o = this.mapOverlay;
+    if (!num || !num.x || !num.xn || this.hidden.has(this.insp.optimizer)) return;
+    const ctx = o.ctx, oneD = num.n === 1;
+    const P = (pt) => (oneD ? [o.px(pt[0]), o.py(this.paths.valuesArr[this.insp.run * this.paths.t1 + k])] : [o.px(pt[0]), o.py(pt[1])]);
+    const [x0, y0] = P(num.x);
+    const g = this.gradientUsed(num, k);
+    if (g && num.lr != null) {
+      const gs = num.x.map((v, j) => v - num.lr * g[j]);
+      const [x1, y1] = P(gs); arrow(ctx, x0, y0, x1, oneD ? y0 : y1, "#c2185b", 2.5);
+    }
+    const b = num.st.velocity || num.st.momentum_buffer || num.st.m;
+    if (b && this.insp.optimizer !== "adagrad") {
+      const bv = num.row(b, k + 1);
+      if (bv && num.lr != null) { const [x1, y1] = P(num.x.map((v, j) => v - num.lr * bv[j])); arrow(ctx, x0, y0, x1, oneD ? y0 : y1, "#7b1fa2", 2); }
+    }
+    const [x2, y2] = P(num.xn); arrow(ctx, x0, y0, x2, oneD ? y0 : y2, "#111", 2.5);
+  }
+
+  gradientUsed(num, k) {
+    const est = num.st.gradient_estimate;
+    return est ? num.row(est, k) : num.g;
+  }
+
+  drawInspector(k) {
+    const box = this.inspector, d = this.insp;
+    box.innerHTML = "";
+    if (!d) return;
+    const num = this.inspectorNumbers(k);
+    const vars = this.land ? this.land.variables : ["x"];
+    const run = this.paths.runs[d.run];
+    const head = el("div", "dp-ins-title");
+    head.textContent = `Step inspector: ${d.label} · start ${run ? run.start + 1 : ""} · step ${k}` + (num.xn ? ` → ${k + 1}` : " (last point)");
+    box.appendChild(head);
+    if (!num.x || !num.x.every(Number.isFinite)) { box.appendChild(el("div", "dp-ins-line", "This run has diverged: no finite point at this step.")); return; }
+    const lines = this.equations(d, num, k, vars);
+    for (const line of lines) box.appendChild(el("div", line.cls || "dp-ins-line", line.text));
+    const keyBox = el("div", "dp-ins-key");
+    keyBox.innerHTML = "";
+    for (const [c, t] of [["#c2185b", "−γ∇f: a plain gradient step"], ["#7b1fa2", "−γ·buffer (momentum / first moment)"], ["#111", "the step taken"]]) {
+      const s = el("span", "dp-key"); const sw = el("span", "dp-swatch"); sw.style.background = c; s.appendChild(sw); s.appendChild(el("span", "", t)); keyBox.appendChild(s);
+    }
+    box.appendChild(keyBox);
+  }
+
+  // The update with this step's numbers substituted, per coordinate; the right-hand side is
+  // computed from the recorded state with the rule's formula and compared with the point the
+  // engine recorded.
+  equations(d, num, k, vars) {
+    const out = [], h = d.hyper, o = d.optimizer, n = num.n;
+    out.push({ text: `f = ${fmt(num.value)}   at (${num.x.map((v) => fmt(v)).join(", ")})` });
+    out.push({ text: `∇f = (${num.g.map((v) => fmt(v)).join(", ")})` + (num.st.gradient_estimate && num.xn ? `   used (noisy): (${this.gradientUsed(num, k).map((v) => fmt(v)).join(", ")})` : "") });
+    if (!num.xn) return out;
+    const lr = num.lr, t = k + 1, S = (name) => num.row(num.st[name], t), S0 = (name) => num.row(num.st[name], k);
+    out.push({ text: `γ = ${fmt(lr)}` });
+    for (let j = 0; j < n; j++) {
+      const v = vars[j] || `x${j}`, x = num.x[j], g = this.gradientUsed(num, k)[j], xn = num.xn[j];
+      const wd = h.weight_decay || 0;
+      let text;
+      if (o === "gd" || o === "sgd") {
+        const ge = g + wd * x;
+        text = wd ? `${v}ₖ₊₁ = ${v} − γ·(g + λ${v}) = ${fmt(x)} − ${fmt(lr)} × ${par(ge)} = ${fmt(x - lr * ge)}`
+          : `${v}ₖ₊₁ = ${v} − γ·g = ${fmt(x)} − ${fmt(lr)} × ${par(g)} = ${fmt(x - lr * g)}`;
+      } else if (o === "momentum" || (o === "nesterov")) {
+        const b = S("velocity")[j];
+        text = o === "momentum" ? `b = ${fmt(b)};  ${v}ₖ₊₁ = ${v} − γ·b = ${fmt(x)} − ${fmt(lr)} × ${par(b)} = ${fmt(x - lr * b)}`
+          : `b = ${fmt(b)};  ${v}ₖ₊₁ = ${v} − γ·(g + μb) = ${fmt(x)} − ${fmt(lr)} × ${par(g + wd * x + h.momentum * b)} = ${fmt(x - lr * (g + wd * x + h.momentum * b))}`;
+      } else if (o === "adagrad") {
+        const s = S("sum_sq")[j], ge = g + wd * x, r = ge / (Math.sqrt(s) + h.eps);
+        text = `s = ${fmt(s)};  ${v}ₖ₊₁ = ${v} − γₖ·g/(√s+ε) = ${fmt(x)} − ${fmt(lr)} × ${par(r)} = ${fmt(x - lr * r)}`;
+      } else if (o === "rmsprop" && !h.centered && !h.momentum) {
+        const s = S("square_avg")[j], ge = g + wd * x, r = ge / (Math.sqrt(s) + h.eps);
+        text = `v = ${fmt(s)};  ${v}ₖ₊₁ = ${v} − γ·g/(√v+ε) = ${fmt(x)} − ${fmt(lr)} × ${par(r)} = ${fmt(x - lr * r)}`;
+      } else if ((o === "adam" || o === "adamw") && !h.amsgrad) {
+        const m = S("m")[j], vv = S("v")[j];
+        const mh = m / (1 - Math.pow(h.beta1, t)), vh = vv / (1 - Math.pow(h.beta2, t));
+        const r = mh / (Math.sqrt(vh) + h.eps);
+        const base = o === "adamw" ? x * (1 - lr * wd) : x;
+        text = `m = ${fmt(m)}, v = ${fmt(vv)}, m̂ = ${fmt(mh)}, v̂ = ${fmt(vh)};  ${v}ₖ₊₁ = ${o === "adamw" ? `${v}(1−γλ)` : v} − γ·m̂/(√v̂+ε) = ${fmt(base)} − ${fmt(lr)} × ${par(r)} = ${fmt(base - lr * r)}`;
+      } else if (o === "lion") {
+        const m0 = S0("m")[j], c = h.beta1 * m0 + (1 - h.beta1) * g, sg = Math.sign(c);
+        const base = x * (1 - lr * wd);
+        text = `c = β₁m + (1−β₁)g = ${fmt(c)};  ${v}ₖ₊₁ = ${wd ? `${v}(1−γλ)` : v} − γ·sign(c) = ${fmt(base)} − ${fmt(lr)} × ${par(sg)} = ${fmt(base - lr * sg)}`;
+      } else {
+        const names = Object.keys(num.st).filter((s) => s !== "effective_lr");
+        const parts = names.map((s) => { const r = num.row(num.st[s], num.st[s].shape[0] === num.T ? k : t); return r ? `${s} = ${fmt(r[j])}` : ""; }).filter(Boolean);
+        text = `${parts.join(", ")}${parts.length ? ";  " : ""}${v}ₖ₊₁ = ${v} + Δ = ${fmt(x)} + ${par(xn - x)}`;
+      }
+      out.push({ text: `${text}   (recorded: ${fmt(xn)})`, cls: "dp-ins-eq" });
+    }
+    const eff = num.row(num.st.effective_lr, k);
+    if (eff) out.push({ text: `effective learning rate |Δ|/|g| per coordinate: (${eff.map((v) => fmt(v, 4)).join(", ")})` });
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------ playing
+
+  go(k) {
+    this.step = Math.max(0, Math.min(this.T, Math.round(k)));
+    this.render();
+  }
+
+  toggle() { if (this.playing) this.pause(); else this.play(); }
+
+  play() {
+    if (!this.paths) return;
+    if (this.step >= this.T) this.step = 0;
+    this.playing = true;
+    this.hover3d(false);
+    this.t0 = performance.now(); this.k0 = this.step;
+    let last = null;
+    const tick = (now) => {
+      if (!this.playing) return;
+      if (last !== null && this.t3d === last.t3d && last.drew3d) {     // the frame after a 3-D draw
+        this.cost3d = 0.7 * (this.cost3d || 0) + 0.3 * (now - last.time);
+      }
+      last = { time: now, t3d: this.t3d };
+      const k = this.k0 + Math.floor(((now - this.t0) / 1000) * this.speed);
+      const before = this.t3d;
+      if (k !== this.step) { this.step = Math.min(k, this.T); this.render(); }
+      last.drew3d = this.t3d !== before; last.t3d = this.t3d;
+      if (this.step >= this.T) { this.pause(); return; }
+      this.raf = requestAnimationFrame(tick);
+    };
+    this.render();
+    this.raf = requestAnimationFrame(tick);
+  }
+
+  // 3-D hover picking reads pixels back on every redraw: off while playing.
+  hover3d(on) {
+    if (!this.surfaceDiv || !window.Plotly) return;
+    const want = on ? "closest" : false;
+    if (this.surfaceDiv.layout.scene && this.surfaceDiv.layout.scene.hovermode === want) return;
+    window.Plotly.relayout(this.surfaceDiv, { "scene.hovermode": want });
+  }
+
+  pause() {
+    const was = this.playing;
+    this.playing = false;
+    if (was) this.hover3d(true);
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = null;
+    if (this.paths) this.render();
+  }
+
+  key(e) {
+    if (!this.root.isConnected || !this.paths) return;
+    const t = e.target;
+    if (t && t !== document.body && !this.el.contains(t)) return;
+    if (t && t.closest && t.closest("input, textarea, select, [contenteditable]") && t !== this.slider) return;
+    if (e.key === " " || e.code === "Space") { e.preventDefault(); this.toggle(); }
+    else if (e.key === "ArrowRight") { e.preventDefault(); this.pause(); this.go(this.step + 1); }
+    else if (e.key === "ArrowLeft") { e.preventDefault(); this.pause(); this.go(this.step - 1); }
+    else if (e.key === "Home") { e.preventDefault(); this.pause(); this.go(0); }
+    else if (e.key === "End") { e.preventDefault(); this.pause(); this.go(this.T); }
+  }
+
+  // ------------------------------------------------------------------ click and drag on the map
+
+  attachPointer(box) {
+    const data = (e) => {
+      const o = this.mapOverlay; if (!o.fit(this.mapDiv)) return null;
+      const r = o.canvas.getBoundingClientRect();
+      const px = e.clientX - r.left, py = e.clientY - r.top;
+      if (px < 0 || py < 0 || px > r.width || py > r.height) return null;
+      return { px, py, x: o.xa.p2c(px), y: o.ya.p2c(py) };
+    };
+    box.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0 || !this.paths) return;
+      const at = data(e); if (!at) return;
+      let best = null;
+      this.paths.runs.forEach((run, i) => {
+        const q = this.at(i, 0); if (!q) return;
+        const dist = Math.hypot(this.mapOverlay.px(q[0]) - at.px, this.mapOverlay.py(q[1]) - at.py);
+        if (dist <= 10 && (!best || dist < best.dist)) best = { dist, start: run.start };
+      });
+      if (best) {
+        e.preventDefault(); e.stopPropagation();
+        this.pause();
+        this.dragging = { start: best.start, point: this.land.n === 2 ? [at.x, at.y] : [at.x], y: at.y, moved: false };
+        box.setPointerCapture(e.pointerId);
+      } else {
+        this.down = { px: at.px, py: at.py, time: performance.now(), point: this.land.n === 2 ? [at.x, at.y] : [at.x] };
+      }
+    }, true);
+    box.addEventListener("pointermove", (e) => {
+      if (!this.dragging) return;
+      const at = data(e); if (!at) return;
+      e.preventDefault(); e.stopPropagation();
+      this.dragging.point = this.land.n === 2 ? [at.x, at.y] : [at.x];
+      this.dragging.y = at.y; this.dragging.moved = true;
+      this.drawMap(this.step);
+    }, true);
+    // pointerup on the window: plotly.js covers the page with its own element while the button is
+    // down (its zoom box), so a click's pointerup does not reach the map.
+    if (this.onPointerUp) window.removeEventListener("pointerup", this.onPointerUp, true);
+    this.onPointerUp = (e) => {
+      if (this.dragging) {
+        const d = this.dragging; this.dragging = null;
+        e.preventDefault(); e.stopPropagation();
+        if (d.moved && this.trigger) this.trigger("drag", { start: d.start, point: d.point });
+        this.drawMap(this.step);
+        return;
+      }
+      const down = this.down; this.down = null;
+      if (!down) return;
+      const at = data(e);
+      if (at && Math.hypot(at.px - down.px, at.py - down.py) < 4 && performance.now() - down.time < 600 && this.trigger) {
+        this.trigger("click", { point: down.point });
+      }
+    };
+    window.addEventListener("pointerup", this.onPointerUp, true);
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let player = parentElement.__descentPlayer;
+  if (!player || !parentElement.contains(player.el)) {
+    player = new Player(parentElement);
+    parentElement.__descentPlayer = player;
+  }
+  player.setCallbacks(setTriggerValue);
+  if (data) player.receive(data);
+  return () => {
+    setTimeout(() => {
+      if (!parentElement.isConnected && parentElement.__descentPlayer === player) {
+        player.destroy();
+        parentElement.__descentPlayer = null;
+      }
+    }, 0);
+  };
+}

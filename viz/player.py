@@ -1,0 +1,201 @@
+"""What the player component receives: the landscape once, every step of every path, compactly.
+
+Three parts, each built by a pure function and each with a ``key`` that changes exactly when its
+content does, so the browser redraws only what changed (a new learning rate: new paths, same
+landscape):
+
+- `landscape_part`: Plotly specs of the static views (3-D surface and contour map, or the 1-D
+  curve) with known minima and critical points; built by the `viz.figures` factories.
+- `paths_part`: every step of every (optimizer, start) run: positions and losses (``q16``: 16-bit
+  codes of their range, far below a pixel), labels, colours, dashes, divergence steps, and the
+  loss axis (linear / log, range, title).
+- `inspect_part`: one run's exact numbers (``f8``) for the step inspector: points, gradients,
+  learning rates, the rule's recorded state and its hyper-parameters.
+
+`message` packs them into the bytes the component reads (`viz.pack`). Nothing here imports
+Streamlit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+
+from .colors import optimizer_colors, optimizer_label, start_dash, start_symbol
+from .figures import (create_contour_figure, create_curve_figure, create_surface_figure,
+                      _loss_range)
+from .grid import log_offset
+from .pack import Blob, Blobs, pack, plain
+
+SURFACE_MAX_RESOLUTION = 100   # 3-D grid per axis; software WebGL redraws it on every 3-D frame
+
+
+def _key(*parts) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+class Part:
+    """A header section and the blobs it refers to (numbered from 0 within the part)."""
+
+    __slots__ = ("header", "blobs")
+
+    def __init__(self, header: dict, blobs: list):
+        self.header, self.blobs = header, blobs
+
+    def __getstate__(self):
+        return self.header, self.blobs
+
+    def __setstate__(self, state):
+        self.header, self.blobs = state
+
+
+def landscape_part(loss, domain, *, resolution: int = 80, log_color: bool = False, minima=(),
+                   critical_points=(), key: str | None = None) -> Part:
+    """The static views of a loss: {"n", "variables", "domain", "surface"/"contour" or "curve"}.
+
+    Each view is a Plotly figure dict (``data``, ``layout``) whose big arrays are float32 blobs.
+    ``lift`` is the height above the surface at which 3-D paths are drawn (as the factory draws
+    its points), ``zrange`` the 3-D axis range. `key` (default: from the arguments) names it.
+    """
+    blobs = Blobs()
+    header = {"n": int(loss.n), "variables": list(loss.variables),
+              "domain": [[float(lo), float(hi)] for lo, hi in domain]}
+    common = dict(minima=minima, critical_points=critical_points, uirevision="landscape")
+    if loss.n == 2:
+        surface = create_surface_figure(
+            loss, domain, resolution=min(int(resolution), SURFACE_MAX_RESOLUTION),
+            log_color=log_color, height=430, **common)
+        contour = create_contour_figure(loss, domain, resolution=resolution, log_color=log_color,
+                                        click_grid=False, height=430, **common)
+        header["surface"] = plain(surface.to_plotly_json(), blobs)
+        header["contour"] = plain(contour.to_plotly_json(), blobs)
+        scene = surface.layout.scene
+        header["lift"] = float(surface.layout.meta["lift"])
+        header["zrange"] = [float(v) for v in scene.zaxis.range]
+    else:
+        curve = create_curve_figure(loss, domain, height=430, **common)
+        header["curve"] = plain(curve.to_plotly_json(), blobs)
+    header["key"] = _key("landscape", key) if key is not None else _key("landscape", str(loss), header["domain"], resolution, log_color,
+                                [list(map(float, m)) for m in minima], str(critical_points))
+    return Part(header, blobs.items)
+
+
+def run_order(run) -> list[tuple[int, int]]:
+    """(optimizer index, start index) of each run, optimizer-major: the player's run order."""
+    n_opt, n_starts = np.asarray(run.diverged_at).shape
+    return [(o, s) for o in range(n_opt) for s in range(n_starts)]
+
+
+def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=None,
+               key: str | None = None) -> Part:
+    """Every step of every run of `run` (an `optimizers.simulate` result).
+
+    Header: ``T``, ``n``, ``runs`` (optimizer, label, colour, start, dash, symbol, diverged_at
+    (-1: never), last finite step), ``points`` (one q16 blob per coordinate, shape (runs, T+1),
+    NaN after divergence), ``values`` (q16 of log10(loss - vmin + eps), shape (runs, T+1)), and
+    ``loss_axis`` (type, range, title, offset: the loss plot shows loss - offset).
+    """
+    points = np.asarray(run.points, dtype=float)          # (O, S, T+1, n)
+    values = np.asarray(run.values, dtype=float)          # (O, S, T+1)
+    diverged = np.asarray(run.diverged_at, dtype=int)
+    n_opt, n_starts, t1, n = points.shape
+    names = [str(o) for o in run.optimizers]
+    colors = optimizer_colors(names)
+    runs = []
+    for o, s in run_order(run):
+        ok = np.isfinite(points[o, s]).all(axis=-1) & np.isfinite(values[o, s])
+        last = int(np.flatnonzero(ok)[-1]) if ok.any() else -1
+        runs.append({
+            "optimizer": names[o], "label": (labels or {}).get(names[o], optimizer_label(names[o])),
+            "color": colors[o], "start": s, "dash": start_dash(s),
+            "symbol": start_symbol(s), "symbol3d": start_symbol(s, three_d=True),
+            "diverged_at": int(diverged[o, s]), "last": last,
+            "lr": (lr_labels or {}).get(names[o])})
+    flat_points = points.reshape(n_opt * n_starts, t1, n)
+    flat_values = values.reshape(n_opt * n_starts, t1)
+    blobs = Blobs()
+    coords = []
+    for j, (lo, hi) in enumerate(domain):
+        width = hi - lo
+        column = flat_points[..., j]
+        finite = column[np.isfinite(column)]
+        c_lo = max(float(finite.min()), lo - 10 * width) if finite.size else lo
+        c_hi = min(float(finite.max()), hi + 10 * width) if finite.size else hi
+        coords.append(blobs.add(Blob(column, "q16", lo=min(c_lo, lo), hi=max(c_hi, hi))))
+    finite = flat_values[np.isfinite(flat_values)]
+    if finite.size and finite.min() > 0:
+        vmin, eps = 0.0, 0.0
+    else:
+        vmin, eps = log_offset(flat_values)
+    value_ref = blobs.add(Blob(flat_values, "q16", log=(vmin, eps)))
+    axis = _loss_axis(flat_values, diverged.reshape(-1), log_loss)
+    header = {"T": t1 - 1, "n": n, "runs": runs, "points": coords, "values": value_ref,
+              "loss_axis": axis}
+    header["key"] = _key("paths", key) if key is not None else _key(
+        "paths", names, points.shape, hashlib.sha1(points.tobytes()).hexdigest(), log_loss)
+    return Part(header, blobs.items)
+
+
+def _loss_axis(values: np.ndarray, diverged: np.ndarray, log_y: bool) -> dict:
+    finite = values[np.isfinite(values)]
+    offset, title = 0.0, "loss"
+    if log_y and finite.size and finite.min() <= 0:
+        vmin, eps = log_offset(values)
+        offset, title = vmin - eps, "loss − min + ε"
+    axis = {"type": "log" if log_y else "linear", "title": title, "offset": offset}
+    if not log_y:
+        rng = _loss_range(values, diverged)
+        if rng:
+            axis["range"] = rng
+    return axis
+
+
+def inspect_part(run, optimizer: int, start: int) -> Part:
+    """The exact numbers of one run for the step inspector (float64).
+
+    Header: ``run`` (its index in `run_order`), ``optimizer``, ``hyper``, ``x`` (T+1, n) points,
+    ``g`` (T+1, n) loss gradients at them, ``value`` (T+1,), ``lr`` (T,) learning rate used at
+    each step, and ``states``: each recorded state array of the rule (``(T+1, n)`` buffers,
+    index i = the state at point i; ``(T, n)`` per-step arrays such as ``effective_lr`` and
+    sgd's ``gradient_estimate``).
+    """
+    name = str(run.optimizers[optimizer])
+    blobs = Blobs()
+    states = {k: blobs.add(Blob(np.asarray(v)[start], "f8"))
+              for k, v in run.states.get(name, {}).items()}
+    hyper = {k: (float(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                 else v) for k, v in run.hyper.get(name, {}).items()}
+    header = {
+        "run": optimizer * np.asarray(run.diverged_at).shape[1] + start,
+        "optimizer": name, "label": optimizer_label(name), "hyper": hyper,
+        "x": blobs.add(Blob(np.asarray(run.points)[optimizer, start], "f8")),
+        "g": blobs.add(Blob(np.asarray(run.gradients)[optimizer, start], "f8")),
+        "value": blobs.add(Blob(np.asarray(run.values)[optimizer, start], "f8")),
+        "lr": blobs.add(Blob(np.asarray(run.lr)[optimizer], "f8")),
+        "states": states,
+    }
+    return Part(header, blobs.items)
+
+
+def message(landscape: Part, paths: Part | None = None, inspect: Part | None = None,
+            player: dict | None = None) -> bytes:
+    """The bytes for the player: the parts' headers (blob references renumbered) and blobs."""
+    header, blobs = {"player": dict(player or {})}, []
+    for name, part in (("landscape", landscape), ("paths", paths), ("inspect", inspect)):
+        if part is None:
+            continue
+        header[name] = _shift(part.header, len(blobs))
+        blobs.extend(part.blobs)
+    return pack(header, blobs)
+
+
+def _shift(node, by: int):
+    if isinstance(node, dict):
+        if set(node) == {"$blob"}:
+            return {"$blob": node["$blob"] + by}
+        return {k: _shift(v, by) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_shift(v, by) for v in node]
+    return node
