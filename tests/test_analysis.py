@@ -414,6 +414,18 @@ def test_gradient_check_flags_a_wrong_gradient(error):
     assert gradient_check(WrongGradient(0.0), [0.7, -1.3]).ok
 
 
+@pytest.mark.parametrize("error, ok", [(3e-5, False), (1.5e-5, False), (3e-6, True), (0.0, True)])
+def test_gradient_check_budget_is_one_part_in_1e5(error, ok):
+    # At (0.7, -1.3) the gradient of x^2 + y^2 is (1.4, -2.6); d/dy is off by 2.6 * error. Central
+    # differences of a quadratic are exact up to rounding (about 64 eps * 2.2 / 6e-6 = 5e-9 here),
+    # so the budget is 1e-5 * 2.6 (1 + error) = 2.6e-5: an error of 3e-5 (7.8e-5) or 1.5e-5 (3.9e-5)
+    # is flagged, one of 3e-6 (7.8e-6) passes.
+    result = gradient_check(WrongGradient(error), [0.7, -1.3])
+    assert result.tolerance == pytest.approx(2.6e-5 * (1 + error), rel=1e-3)
+    assert result.abs_error == pytest.approx(2.6 * error, rel=1e-3, abs=1e-8)
+    assert result.ok is ok
+
+
 def test_gradient_check_where_the_gradient_does_not_exist():
     loss = compile_loss("-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + "
                         "cos(2*pi*y))) + e + 20")

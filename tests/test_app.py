@@ -638,13 +638,37 @@ def test_view_options_survive_a_1d_loss():
 
 # ------------------------------------------------------------- losses with kinks and no gradient
 
+def kinked_gradient(x, y):
+    """By hand: the gradient of relu(x - 1) + max(y, -y) + min(x^2, 4) + abs(x*y), with the mean of
+    the one-sided derivatives on a kink (H(0) = 1/2, sign(0) = 0)."""
+    def H(u):
+        return np.heaviside(u, 0.5)
+    return np.array([H(x - 1) + 2 * x * H(4 - x * x) + np.sign(x * y) * y,
+                     H(2 * y) - H(-2 * y) + np.sign(x * y) * x])
+
+
 def test_losses_with_max_min_relu_abs_run_on_the_page():
-    at = new_app({"o": "gd", "n": "5"})
-    at.text_input(key="expr").set_value("relu(x - 1) + max(y, -y) + min(x^2, 4) + abs(x*y)")
-    at.run()
+    text = "relu(x - 1) + max(y, -y) + min(x^2, 4) + abs(x*y)"
+    starts = [(0.0, 0.0), (-1.0, 0.5), (-3.0, 0.0), (2.0, -1.0)]
+    at = new_app({"o": "gd", "n": "5", "lr": "0.01", "s": ";".join(f"{x:g},{y:g}" for x, y in starts)})
+    at.text_input(key="expr").set_value(text).run()
     assert_ok(at)
     assert not at.error
-    assert len(rows(at)) == 3 and all(r["status"] for r in rows(at))
+    got = rows(at)
+    assert len(got) == 4
+    for row, start in zip(got, starts):
+        p = np.array(start)
+        for _ in range(5):
+            p = p - 0.01 * kinked_gradient(*p)
+        # (0, 0) and (-3, 0) sit on kinks where the gradient is (0, 0): gd does not move there
+        norm = np.linalg.norm(kinked_gradient(*p))
+        expected = "still moving" if norm > 1e-3 else "stopped (flat)"
+        assert row["status"] == expected, (start, row)
+        final = [float(c) for c in row["final point"].strip("()").split(",")]
+        np.testing.assert_allclose(final, p, rtol=1e-3, atol=1e-12)
+        assert row["|∇f| at the end"] == pytest.approx(norm, rel=1e-9)
+    assert [r["status"] for r in got] == ["stopped (flat)", "still moving", "stopped (flat)",
+                                          "still moving"]
 
 
 def test_a_start_without_gradient_is_reported_as_such():

@@ -148,6 +148,51 @@ def test_sgd_noise_has_the_requested_scale_and_drives_the_step():
     np.testing.assert_array_equal(run.gradients[0, 0, :, 0], 1.0)    # exact gradients are recorded
 
 
+def test_each_sgd_start_draws_its_own_noise():
+    # Three identical starts on a loss of constant gradient (1, 2): a step is -lr * ((1, 2) + noise),
+    # so each start's noise can be read back from its positions alone. Independent starts must see
+    # independent noise: different paths, and no correlation between the noise of two starts.
+    loss = make_loss("x + 2*y", "x y")
+    lr, sigma, steps = 0.01, 0.5, 2000
+    run = simulate(loss, ["sgd"], [[0.0, 0.0]] * 3, steps, lr=lr, noise=sigma, seed=3)
+    z = (-np.diff(run.points[0], axis=1) / lr - np.array([1.0, 2.0])) / sigma     # (3, steps, 2)
+    for a, b in [(0, 1), (0, 2), (1, 2)]:
+        assert not np.allclose(run.points[0, a], run.points[0, b])
+        # 4000 pairs of independent N(0, 1): the sample correlation has standard deviation 1/63;
+        # shared noise would give exactly 1
+        assert abs(np.corrcoef(z[a].ravel(), z[b].ravel())[0, 1]) < 0.1, (a, b)
+    # each start on its own is standard normal noise of scale sigma
+    for s in range(3):
+        assert abs(z[s].mean()) < 0.1 and abs(z[s].std() - 1) < 0.1, s
+
+
+def test_sgd_effective_lr_comes_from_the_noisy_gradient_it_used():
+    # sgd's rule is x <- x - lr_t * g~ with g~ the noisy estimate, so |dx| / |g~| is lr_t exactly,
+    # per coordinate, whatever the noise (the exact gradient would give lr_t |g~| / |g| instead)
+    loss = make_loss("x**2 + 3*y**2", "x y")
+    sched = schedules.make("inverse_time", lr=0.05, k=0.1)
+    expected = 0.05 / (1 + 0.1 * np.arange(40))                    # the schedule, by hand
+    run = simulate(loss, ["sgd", "gd"], [[1.0, -1.0], [0.5, 2.0]], 40, lr=sched, noise=2.0, seed=5)
+    effective = run.states["sgd"]["effective_lr"]                   # (2, 40, 2)
+    np.testing.assert_allclose(effective, np.broadcast_to(expected[None, :, None], effective.shape),
+                               rtol=1e-9)
+    np.testing.assert_allclose(run.states["gd"]["effective_lr"],
+                               np.broadcast_to(expected[None, :, None], effective.shape), rtol=1e-9)
+    # step == -effective_lr * used gradient, the used gradient being exact gradient + noise, where the
+    # exact gradient (2x, 6y) is computed here from the recorded positions
+    x = run.points[0]
+    exact = np.stack([2 * x[..., 0], 6 * x[..., 1]], axis=-1)[:, :-1]
+    used = run.states["sgd"]["gradient_estimate"]
+    assert np.abs(used - exact).min() > 0                          # the noise did change every coordinate
+    np.testing.assert_allclose(np.diff(x, axis=1), -effective * used, rtol=1e-9, atol=1e-15)
+    # the same for mini-batches: the batch gradient the rule used, not the full one
+    data = make_dataset()
+    run = simulate(data, ["sgd"], [[0.0, 0.0], [1.0, 1.0]], 30, lr=0.1, batch_size=2, seed=4)
+    full = data.gradient(run.points[0, :, :-1])
+    assert np.abs(run.states["sgd"]["gradient_estimate"] - full).max() > 1e-3
+    np.testing.assert_allclose(run.states["sgd"]["effective_lr"], 0.1, rtol=1e-9)
+
+
 def make_dataset(rows=20, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, rows)
@@ -228,6 +273,21 @@ def test_every_run_diverging_early_stops_the_loop_and_blanks_everything_after():
             assert np.isfinite(run.points[o, s, :first[o, s]]).all()
             for key, values in run.states[run.optimizers[o]].items():
                 assert np.isnan(values[s, first[o, s]:]).all(), key
+
+
+def test_the_step_into_divergence_has_no_effective_lr():
+    # gd on 2x^2 with lr 0.6: x_t = (-1.4)^t, finite, and first outside the bound 100 at t = 14
+    # (1.4^13 = 79.4, 1.4^14 = 111.1). The step from x_13 to x_14 leads out of the box: it is not a
+    # step of the run any more, so its effective learning rate is blank like everything after it
+    # (x_14 itself is finite: only the blanking makes that rate NaN). The second start, 0.01, leaves
+    # the box later: 0.01 * 1.4^t first exceeds 100 at t = 28 (1.4^27 = 8820, 1.4^28 = 12348).
+    run = simulate(quadratic(2.0), ["gd"], [[1.0], [0.01]], 50, lr=0.6, bound=100)
+    assert run.diverged_at[0].tolist() == [14, 28]
+    effective = run.states["gd"]["effective_lr"][..., 0]             # (2, 50)
+    np.testing.assert_allclose(effective[0, :13], 0.6, rtol=1e-12)    # steps 0..12 end inside
+    assert np.isnan(effective[0, 13:]).all()
+    np.testing.assert_allclose(effective[1, :27], 0.6, rtol=1e-12)
+    assert np.isnan(effective[1, 27:]).all()
 
 
 def test_positions_are_never_clipped():

@@ -373,6 +373,23 @@ def test_two_variable_kinks():
     np.testing.assert_allclose(loss.hessian(p), [[[0, 0], [0, 2]], [[2, 0], [0, 0]]])
 
 
+@pytest.mark.parametrize("text, point, gradient", [
+    # exactly on a kink the derivative is the mean of the two one-sided derivatives (the README's
+    # convention; SymPy's Heaviside(0) = 1/2): relu'(0) = (0 + 1)/2, abs'(0) = (-1 + 1)/2
+    ("relu(x)", [0.0], [0.5]),
+    ("relu(x - 1)", [1.0], [0.5]),
+    ("3*relu(-x)", [0.0], [-1.5]),                     # one-sided: -3 and 0
+    ("abs(x)", [0.0], [0.0]),
+    ("min(x^2, 1)", [1.0], [1.0]),                     # one-sided: 2 and 0
+    ("max(x, 2*x)", [0.0], [1.5]),                     # one-sided: 1 and 2
+    ("max(x, y)", [1.0, 1.0], [0.5, 0.5]),
+    ("min(x, 3*y)", [3.0, 1.0], [0.5, 1.5]),           # one-sided: (1, 0) and (0, 3)
+])
+def test_derivative_exactly_at_a_kink_is_the_mean_of_the_one_sided_ones(text, point, gradient):
+    loss = compile_loss(text)
+    np.testing.assert_allclose(loss.gradient(np.array([point])), [gradient], rtol=1e-15, atol=0)
+
+
 # --- LaTeX --------------------------------------------------------------------------------------
 
 def test_latex_two_variables():

@@ -19,7 +19,7 @@ import sympy
 import sympy.parsing.sympy_parser as sympy_parser
 
 from landscapes import InvalidExpression, compile_loss
-from landscapes.parse import MAX_DEPTH, MAX_LENGTH, MAX_NAME, MAX_NODES, parse
+from landscapes.parse import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,7 +129,7 @@ HOSTILE = [
     case("range + x", "'range' is a reserved name", 1),
     case("x + nan", "'nan' is a reserved name", 5),
     case("print*y", "'print' is a reserved name", 1),
-    case("a" * (MAX_NAME + 6) + " + x", f"names are at most {MAX_NAME} characters", 1),
+    case("a" * 30 + " + x", "names are at most 24 characters", 1),
     case("x + " + "w" * 1000, "too long", None),
     # --- non-ASCII junk, NUL bytes ---------------------------------------------------------------
     case("x + \u2603", "unexpected character", 5),
@@ -144,14 +144,15 @@ HOSTILE = [
     case("\U0001d41e\U0001d42f\U0001d41a\U0001d425(x)", "unexpected character", 1),  # bold 'eval'
     case("x\ufeff", "unexpected character", 2),                    # byte-order mark
     # --- deep nesting and too many terms ---------------------------------------------------------
-    case("(" * 200 + "x" + ")" * 200, "nested too deeply", MAX_DEPTH + 1),
-    case("-" * 100 + "x", "nested too deeply", MAX_DEPTH + 1),
+    # at most 20 levels: the 21st '(' (or sign, or '^') is where the message points
+    case("(" * 200 + "x" + ")" * 200, "nested too deeply (more than 20 levels)", 21),
+    case("-" * 100 + "x", "nested too deeply", 21),
     case("-" * 500 + "x", "too long", None),
-    # the 21st '(' of "sin(sin(..." is the 4th character of the 21st "sin(": index 4*21 - 1
-    case("sin(" * 99 + "x" + ")" * 99, "nested too deeply", 4 * (MAX_DEPTH + 1)),
-    # the 21st '^' of "x^x^x^..." is at index 2*21 - 1
-    case("x" + "^x" * 30, "nested too deeply", 2 * (MAX_DEPTH + 1)),
-    case("+".join(["x"] * 240), f"more than {MAX_NODES} terms", None),
+    # the 21st '(' of "sin(sin(..." is the 4th character of the 21st "sin(": 4*21 = 84
+    case("sin(" * 99 + "x" + ")" * 99, "nested too deeply", 84),
+    # the 21st '^' of "x^x^x^..." is the 2nd character of the 21st "^x" after the first x: 1 + 2*20 + 1
+    case("x" + "^x" * 30, "nested too deeply", 42),
+    case("+".join(["x"] * 240), "more than 400 terms", None),
     # --- huge numbers and work that would not finish --------------------------------------------
     case("x + 9^9^9", "too large for floating point", 6),
     case("x*9**9**9", "too large for floating point", 4),
@@ -247,13 +248,12 @@ def test_positions_count_leading_space():
 
 @pytest.mark.timeout(10)
 def test_length_limit_is_exact():
-    at_limit = "x" + " " * (MAX_LENGTH - 2) + "y"          # 'x y': a product, MAX_LENGTH long
-    assert len(at_limit) == MAX_LENGTH
+    at_limit = "x" + " " * 498 + "y"                       # 'x y': a product, 500 characters
     assert compile_loss(at_limit).variables == ("x", "y")
-    over = "x" + " " * (MAX_LENGTH - 1) + "y"
+    over = "x" + " " * 499 + "y"
     with pytest.raises(InvalidExpression) as info:
         compile_loss(over)
-    assert f"{MAX_LENGTH + 1} characters; at most {MAX_LENGTH}" in str(info.value)
+    assert "501 characters; at most 500" in str(info.value)
 
 
 @pytest.mark.parametrize("value", [None, 42, 1.5, b"x^2", ["x"], sympy.Symbol("x")])
@@ -264,8 +264,49 @@ def test_only_text_is_accepted(value):
         parse(value)
 
 
-def test_limits_leave_room_for_real_losses():
-    assert 200 <= MAX_LENGTH <= 2000 and MAX_DEPTH >= 10 and MAX_NAME >= 8 and MAX_NODES >= 100
+# The README promises at most 500 characters, 400 tree nodes and 20 levels of nesting; every
+# level below is counted by hand: a '(' (alone or after a function name), a unary sign and the
+# exponent of a '^' each open one.
+DEPTH_20 = [
+    "(" * 20 + "x" + ")" * 20,
+    "-" * 20 + "x",
+    "sin(" * 20 + "x" + ")" * 20,
+    "x" + "^x" * 20,
+    "sin(-(" * 6 + "x^-x" + "))" * 6,          # 6 * 3 levels, then '^' and '-': 20
+    "max(y, (" * 10 + "x" + "))" * 10,         # 10 * 2 levels
+]
+DEPTH_21 = [          # (text, 1-based position of the opening of level 21)
+    ("(" * 21 + "x" + ")" * 21, 21),
+    ("-" * 21 + "x", 21),
+    ("sin(" * 21 + "x" + ")" * 21, 84),
+    ("x" + "^x" * 21, 42),
+    ("sin(-(" * 6 + "x^-(x)" + "))" * 6, 40),  # 36 characters of 18 levels, then 'x^-(': the '('
+    ("max(y, (" * 10 + "-x" + "))" * 10, 81),  # 10 * 8 characters, then the '-'
+]
+
+
+@pytest.mark.parametrize("text", DEPTH_20)
+def test_twenty_levels_of_nesting_are_accepted(text):
+    assert parse(text).variables in (("x",), ("x", "y"))
+
+
+@pytest.mark.parametrize("text, position", DEPTH_21)
+def test_twenty_one_levels_of_nesting_are_refused_where_the_21st_opens(text, position):
+    with pytest.raises(InvalidExpression) as info:
+        parse(text)
+    assert "nested too deeply (more than 20 levels)" in str(info.value)
+    assert info.value.position == position - 1
+
+
+def test_names_and_terms_limits_are_exact():
+    assert parse("a" * 24 + " + x").variables == ("a" * 24, "x")
+    with pytest.raises(InvalidExpression, match="names are at most 24 characters"):
+        parse("a" * 25 + " + x")
+    # -x + x + ... with 200 x: 200 names, 199 '+' and one '-': 400 nodes
+    assert parse("-" + "+".join(["x"] * 200)).variables == ("x",)
+    # x + x + ... with 201 x: 201 names and 200 '+': 401 nodes
+    with pytest.raises(InvalidExpression, match="more than 400 terms"):
+        parse("+".join(["x"] * 201))
 
 
 # --- nothing is executed -------------------------------------------------------------------------

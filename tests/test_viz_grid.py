@@ -124,6 +124,23 @@ def test_mask_outliers_removes_a_spike_but_not_a_smooth_wall():
     assert np.isnan(masked).sum() == 2
 
 
+def test_mask_outliers_cuts_at_four_ranges_beyond_the_colour_range():
+    # 50 zeros, 50 ones and four far values: sorted, indices 2-51 are 0 and 52-101 are 1, so the
+    # 2nd percentile (position 0.02 * 103 = 2.06) is 0 and the 98th (100.94) is 1: the colour range
+    # is (0, 1) and the values kept are those within 4 ranges of it, [-4, 5]
+    values = np.array([0.0] * 50 + [1.0] * 50 + [-4.5, -3.9, 4.9, 5.5])
+    rng = np.random.default_rng(0)
+    order = rng.permutation(values.size)
+    grid = values[order].reshape(8, 13)
+    masked = mask_outliers(grid)
+    expected = values.copy()
+    expected[[100, 103]] = np.nan                     # -4.5 and 5.5 are out; -3.9 and 4.9 stay
+    np.testing.assert_array_equal(masked, expected[order].reshape(8, 13))
+    # the factor is a parameter: with 1 the margin is [-1, 2]
+    expected[[101, 102]] = np.nan
+    np.testing.assert_array_equal(mask_outliers(grid, factor=1.0), expected[order].reshape(8, 13))
+
+
 def test_evaluate_accepts_points_of_any_leading_shape():
     pts = np.zeros((2, 3, 4, 2))
     assert evaluate(BOWL, pts).shape == (2, 3, 4)
