@@ -232,7 +232,12 @@ def _point_of(event) -> tuple[float, ...] | None:
         return None
     if len(point) != ss.dim or not all(math.isfinite(c) for c in point):
         return None
-    return tuple(min(max(c, lo), hi) for c, (lo, hi) in zip(point, ss.good_domain))
+    # clamped into the domain and rounded to 1/1000 of its width or finer (a pixel is coarser)
+    out = []
+    for c, (lo, hi) in zip(point, ss.good_domain):
+        digits = max(0, 3 - math.floor(math.log10(hi - lo)))
+        out.append(min(max(round(c, digits), lo), hi))
+    return tuple(out)
 
 
 def _on_player_click() -> None:

@@ -330,6 +330,7 @@ class Player {
     const v = land.views;
     if (land.n === 2) {
       const sBox = el("div", "dp-view dp-surface"); this.views.appendChild(sBox);
+      this.surfaceBox = sBox;
       this.surfaceDiv = el("div", "dp-plot"); sBox.appendChild(this.surfaceDiv);
       this.surfaceStatic = v.surface.data.length;
       const layout = { ...v.surface.layout, autosize: true, height: undefined, showlegend: false,
@@ -338,6 +339,7 @@ class Player {
       await Plotly.newPlot(this.surfaceDiv, v.surface.data, layout, { ...PLOT_CONFIG, plotGlPixelRatio: 1 });
     }
     const mBox = el("div", "dp-view dp-map" + (land.n === 1 ? " dp-wide" : "")); this.views.appendChild(mBox);
+    this.mapBox = mBox;
     this.mapDiv = el("div", "dp-plot"); mBox.appendChild(this.mapDiv);
     this.mapOverlay = new Overlay(mBox);
     const spec = land.n === 2 ? v.contour : v.curve;
@@ -520,6 +522,7 @@ class Player {
       marker(ctx, "circle", o.px(d.point[0]), o.py(d.point.length > 1 ? d.point[1] : d.y), 7, "rgba(255,255,255,0.6)", "#000");
     }
     this.stats.map++;
+    this.mapBox.dataset.step = k;      // what this view shows (read by the browser tests)
   }
 
   drawLossMarker(k) {
@@ -540,6 +543,7 @@ class Player {
       marker(ctx, run.symbol, o.px(t), y, 5, run.color, "#fff");
     });
     this.stats.loss++;
+    this.lossBox.dataset.step = k;
   }
 
   draw3d(k) {
@@ -579,9 +583,9 @@ class Player {
     xs.push(mx); ys.push(my); zs.push(mz);
     const idx = [...Array(this.opt3d.length + 1).keys()].map((i) => i + this.surfaceStatic);
     const custom = idx.map((_, j) => (j === idx.length - 1 ? mv : null));
-    if (this.fast3d(idx, xs, ys, zs, custom)) { this.stats.surface++; this.last3d = performance.now() - now; return; }
+    const done = () => { this.busy3d = false; this.stats.surface++; this.surfaceBox.dataset.step = k; };
+    if (this.fast3d(idx, xs, ys, zs, custom)) { done(); return; }
     this.busy3d = true;
-    const done = () => { this.busy3d = false; this.stats.surface++; this.last3d = performance.now() - now; };
     window.Plotly.restyle(this.surfaceDiv, { x: xs, y: ys, z: zs, customdata: custom }, idx).then(done, done);
   }
 

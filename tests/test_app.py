@@ -7,7 +7,6 @@ out here by hand from the update rules, not read back from the engine.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import settings as cfg
 import viz
+from viz.pack import unpack
 from landscapes import PRESETS, compile_loss
 from optimizers import OPTIMIZERS
 
@@ -51,8 +51,30 @@ def table(at: AppTest):
     return at.dataframe[0].value
 
 
+def player_data(at: AppTest) -> dict:
+    """The player component's message of the last run, unpacked (viz.pack)."""
+    (player,) = at.get("bidi_component")
+    return unpack(player.proto.bytes)
+
+
 def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    """What the player draws: the landscape views' Plotly specs (surface and contour, or the
+    1-D curve), then the paths part (every step of every run)."""
+    data = player_data(at)
+    land = data["landscape"]
+    views = [land["surface"], land["contour"]] if land["n"] == 2 else [land["curve"]]
+    return views + [data["paths"]]
+
+
+def same(a, b) -> bool:
+    """Deep equality of unpacked player data (arrays compared with NaN == NaN)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
 
 
 def latex(at: AppTest) -> list[str]:
@@ -151,7 +173,9 @@ def test_default_page(default_app):
     for fig in figs[:2]:       # both maps cover the preset's domain
         x = viz.array_of(fig["data"][0]["x"])
         assert (x.min(), x.max()) == p.domain[0]
-    assert figs[2]["data"][0].get("type", "scatter") == "scatter"
+    paths = figs[2]           # every step of every run: 3 optimizers x 3 starts, 201 points
+    assert paths["T"] == cfg.default_settings().steps
+    assert paths["values"].shape == (9, paths["T"] + 1)
     # one row per optimizer x start, optimizer-major, starts numbered from 1
     table_rows = rows(at)
     opts = cfg.DEFAULT_OPTIMIZERS
@@ -174,10 +198,15 @@ def test_default_page_numbers_match_hand_made_gradient_descent_and_momentum(defa
                    minima, tol)
         expect_row(table_rows[3 + i], momentum_run(himmelblau_grad, start, 0.01, 0.9, 200),
                    himmelblau, minima, tol)
-    # the loss-per-step chart ends at the table's final loss, GD from start 1 first
-    loss_fig = charts(default_app)[2]
-    y = viz.array_of(loss_fig["data"][0]["y"])
-    assert y[-1] == pytest.approx(table_rows[0]["final loss"], rel=1e-5, abs=1e-6)
+    # the loss per step ends at the table's final loss, GD from start 1 first: drawn from 16-bit
+    # codes of log10(loss) (relative error < 1e-3 while the losses span < 60 decades), and exact
+    # in the step inspector, which shows GD from start 1 by default
+    data = player_data(default_app)
+    assert data["paths"]["values"][0, -1] == pytest.approx(table_rows[0]["final loss"],
+                                                           rel=1e-3)
+    assert data["inspect"]["optimizer"] == "gd" and data["inspect"]["run"] == 0
+    assert data["inspect"]["value"][-1] == pytest.approx(table_rows[0]["final loss"],
+                                                         rel=1e-12, abs=1e-300)
 
 
 def test_default_page_writes_its_link(default_app):
@@ -204,7 +233,9 @@ def test_every_preset_renders(preset_app, key):
     assert shown.strip("$\n") == f"f({', '.join(p.variables)}) = {loss.latex}"
     assert shown != before
     assert at.text_input(key="expr").value == p.expression
-    assert len(at.get("plotly_chart")) == (3 if p.n == 2 else 2)
+    views = charts(at)        # surface + contour + paths, or curve + paths
+    assert len(views) == (3 if p.n == 2 else 2)
+    assert views[-1]["n"] == p.n and views[-1]["values"].shape[0] == len(rows(at))
     assert not at.error
     for j, (lo, hi) in enumerate(p.domain):
         assert (at.number_input(key=f"d{j}lo").value, at.number_input(key=f"d{j}hi").value) \
@@ -257,7 +288,7 @@ def test_invalid_expression_shows_one_error_and_keeps_the_last_good_loss(custom_
     assert carets == [f"{text}\n{' ' * column}^"]
     assert at.text_input(key="expr").value == text           # left for the user to fix
     assert latex(at) == good_latex
-    assert charts(at) == good_charts
+    assert same(charts(at), good_charts)
     assert table(at).equals(good_table)
     assert at.query_params["f"] == GOOD                      # the link keeps the good loss
 
@@ -359,10 +390,10 @@ def test_optimizer_list_changes_the_table():
     labels = [r["optimizer"] for r in rows(at)]
     assert labels == ["Adam"] * 3 + ["Nesterov"] * 3 + ["Lion"] * 3
     assert rows(at)[:3] == before[6:]
-    assert len(at.get("plotly_chart")) == 3
+    assert len(charts(at)) == 3 and len(charts(at)[2]["runs"]) == 9
     at.multiselect(key="opts").set_value([]).run()
     assert_ok(at)
-    assert len(at.dataframe) == 0 and len(at.get("plotly_chart")) == 0
+    assert len(at.dataframe) == 0 and len(at.get("bidi_component")) == 0
     assert any("Pick at least one optimizer" in i.value for i in at.info)
 
 
@@ -430,7 +461,7 @@ def test_link_round_trip_reproduces_the_table():
     again = new_app(q)
     assert not link_warnings(again)
     assert table(again).equals(table(at))
-    assert charts(again)[2] == charts(at)[2]
+    assert same(charts(again)[2], charts(at)[2])
     for kind, key in [("select_slider", "lr"), ("multiselect", "opts"), ("slider", "steps"),
                       ("selectbox", "sched"), ("number_input", "hp_nesterov_momentum"),
                       ("number_input", "sp_inverse_time_k"), ("select_slider", "lr_adam"),
@@ -461,7 +492,7 @@ def test_bad_query_strings_warn_once_per_bad_parameter(query, bad):
     at = new_app(query)
     warnings = link_warnings(at)
     assert len(warnings) == bad, warnings
-    assert len(at.get("plotly_chart")) >= 2 and len(rows(at)) >= 1
+    assert len(charts(at)) >= 2 and len(rows(at)) >= 1
     if "f" in query and query["f"] != "x^2":
         assert any("loss" in w for w in warnings)
         assert at.text_input(key="expr").value == PRESETS[cfg.DEFAULT_PRESET].expression
@@ -530,7 +561,7 @@ def test_domain_changes_keep_starts_inside_and_a_bad_domain_keeps_the_last_good_
     at.number_input(key="d0lo").set_value(6.0).run()     # from 6 to 5: invalid
     assert_ok(at)
     assert len(at.error) == 1 and "'from' < 'to'" in at.error[0].value
-    assert table(at).equals(good_table) and charts(at) == good_charts
+    assert table(at).equals(good_table) and same(charts(at), good_charts)
     assert at.query_params["d"] == "1,5;-5,5"
     at.number_input(key="d0lo").set_value(-1.0).run()    # valid again
     assert not at.error and at.query_params["d"] == "-1,5;-5,5"

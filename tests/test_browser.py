@@ -1,12 +1,14 @@
 """End to end in a real browser: ``streamlit run app.py`` opened in Debian's headless Chromium.
 
-What a user does, checked on what the browser actually drew: the default page draws its three
-Plotly figures (the 3-D surface through WebGL), typing a new loss changes the LaTeX and the
-figures, Play animates the trajectories from step 0 back to the last step, an invalid loss shows
-its message while the last good figures stay, and no exception box or browser console error
-appears on the way; a click on the contour map adds a start (sidebar sliders, results table and
-share link follow); a 1-D loss (the Quartic preset) shows its curve, f(w) and f'(w), and animates.
-A screenshot is left in ``artifacts/browser.png``.
+What a user does, checked on what the browser actually drew: the default page draws the player's
+three views (the 3-D surface through WebGL, the contour map, the loss per step) with gradient
+descent's marker where gradient descent written out here puts it; a new loss redraws the
+landscape; an invalid loss shows its message while the last good figures stay; the step buttons
+and arrow keys move every view by exactly one step; Play moves every view through the same steps
+while the contour stays drawn in every sampled frame; dragging a start and clicking the map
+change the starts (sidebar sliders, results table, share link); the 1-D Quartic from -1.5 at
+learning rate 0.001 shows the worked example's numbers in the step inspector; no exception box or
+console error appears on the way. A screenshot is left in ``artifacts/browser.png``.
 
 Needs /usr/bin/chromium (``make deps`` / .ci/run install Debian's package); without it the tests
 fail, they do not skip. No browser is ever downloaded. Run alone with
@@ -18,12 +20,12 @@ import contextlib
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 
 from _server import (ROOT, figures_drawn, launch_chromium, page_problems, rendered_fraction,
                      streamlit_app)
-from viz import CLICK_CURVE_GROUP, CLICK_GRID_GROUP
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +35,6 @@ EXPRESSION_LABEL = "Loss f"          # the text input "Loss f (use ^ or ** for p
 NEW_EXPRESSION = "x^2 + 10*y^2"      # a bowl: minimum at the origin, gradient (2x, 20y)
 BAD_EXPRESSION = "x^2 + sn(y)"
 SLOW_S = 90                          # first draw / rerun with software WebGL on 2 cores
-QUARTIC_OPTION = "Quartic w^4 - 3w^3 + 2"   # the "Preset landscape" option (landscapes.presets)
-CLICK_GRID_CELLS = 40                # viz.create_contour_figure's click grid: 41 x 41 points
 
 
 # ------------------------------------------------------------------------------------ fixtures
@@ -94,32 +94,11 @@ class Session:
                 pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
             time.sleep(interval)
 
-    def wait_for_figures(self, count: int = 3) -> None:
-        self.wait_until(lambda: figures_drawn(self.page, count), timeout=SLOW_S,
-                        what=f"{count} drawn Plotly figures", interval=0.25)
-
-    def wait_for_kinds(self, *kinds: str) -> None:
-        """Wait until the page's figures are exactly `kinds` (any order), all of them drawn: the
-        figures of the last run are gone, those of the new run are there."""
-        want = sorted(kinds)
-        self.wait_until(lambda: sorted(figure_kinds(self.page)) == want
-                        and figures_drawn(self.page, len(want)), timeout=SLOW_S,
-                        what=f"the figures {want} (and no other) drawn", interval=0.25)
-
-    def select_preset(self, option: str) -> None:
-        """Pick `option` in the "Preset landscape" selectbox (a combobox and its listbox)."""
-        self.page.get_by_role("combobox", name="Preset landscape").click()
-        self.page.get_by_role("option", name=option, exact=True).click()
-
-    def open_quartic(self) -> None:
-        """From the default page, pick the 1-D Quartic preset and wait until the rerun is done:
-        curve and loss figures drawn, and the sidebar's two 1-D start sliders (it may still show
-        the 2-D ones while the rerun finishes)."""
-        self.wait_for_kinds("surface", "contour", "loss")
-        self.select_preset(QUARTIC_OPTION)
-        self.wait_for_kinds("curve", "loss")
-        self.wait_until(lambda: start_sliders(self.page) == ["start 1: w", "start 2: w"],
-                        timeout=30, what="the quartic's two start sliders (rerun finished)")
+    def wait_for_player(self, count: int = 3) -> None:
+        """Wait until the player has drawn its `count` plotly.js views and its paths."""
+        self.wait_until(lambda: figures_drawn(self.page, count)
+                        and self.page.evaluate(PLAYER_READY_JS, count), timeout=SLOW_S,
+                        what=f"the player's {count} views drawn", interval=0.25)
 
     def assert_clean(self, when: str = "") -> None:
         """No WebGL failure, no exception box, no console or page error so far."""
@@ -154,65 +133,51 @@ def screenshot_on_failure(page, name: str):
 
 # --------------------------------------------------------------------------- reading the page
 
-# The Plotly figure whose layout.meta.kind is `kind` ("surface", "contour", "loss"), as plotly.js
-# holds it: gd.data (what Streamlit sent), gd._fullData (decoded, with defaults), frames.
-_FIGURE_JS = "(kind) => [...document.querySelectorAll('.js-plotly-plot')]" \
-             ".find(gd => gd.layout && gd.layout.meta && gd.layout.meta.kind === kind)"
+PLAYER_READY_JS = """(count) => {
+    const P = window.__descentPlayer;
+    return !!(P && P.paths && P.land && document.querySelectorAll('.js-plotly-plot').length >= count
+              && P.mapBox && P.mapBox.dataset.step !== undefined);
+}"""
 
 
-def figure_kinds(page) -> list:
-    """The layout.meta.kind of every Plotly figure on the page, in page order."""
-    return page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
-                         ".map(gd => (gd.layout && gd.layout.meta && gd.layout.meta.kind) || '')")
+def view_steps(page) -> dict:
+    """The step each view last drew (the views set it after drawing) and the player's label."""
+    return page.evaluate("""() => {
+        const q = (sel) => { const e = document.querySelector(sel);
+                             return e && e.dataset.step !== undefined ? Number(e.dataset.step) : null; };
+        const label = document.querySelector('.dp-label');
+        return {map: q('.dp-map'), surface: q('.dp-surface'), loss: q('.dp-loss'),
+                label: label ? label.textContent : null};
+    }""")
 
 
-def figure_index(page, kind: str) -> int:
-    kinds = figure_kinds(page)
-    assert kind in kinds, f"no {kind} figure on the page, only {kinds}"
-    return kinds.index(kind)
+def player_keys(page) -> dict:
+    return page.evaluate("() => { const P = window.__descentPlayer;"
+                         " return P ? {land: P.landKey, paths: P.pathsKey, runs: P.paths ? "
+                         "P.paths.runs.length : 0, T: P.T} : {}; }")
 
 
-def figure_locator(page, kind: str):
-    return page.locator(".js-plotly-plot").nth(figure_index(page, kind))
+def map_pixel(page, x: float, y: float) -> dict:
+    """Where data point (x, y) is on the map (contour or curve) by plotly.js's own axes, and the
+    overlay canvas's RGBA there (the player draws paths and markers on that canvas)."""
+    return page.evaluate("""([x, y]) => {
+        const gd = document.querySelector('.dp-map .js-plotly-plot');
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const canvas = document.querySelector('.dp-map canvas.dp-overlay');
+        const px = xa.c2p(x), py = ya.c2p(y), dpr = canvas.width / canvas.clientWidth;
+        const d = canvas.getContext('2d').getImageData(Math.round(px * dpr), Math.round(py * dpr), 1, 1).data;
+        const r = canvas.getBoundingClientRect();
+        return {px, py, page_x: r.left + px, page_y: r.top + py, rgba: Array.from(d)};
+    }""", [x, y])
 
 
-def contour_state(page) -> dict:
-    """The contour grid's fingerprint and where its lowest value lies."""
-    return page.evaluate(f"""() => {{
-        const gd = ({_FIGURE_JS})('contour');
-        if (!gd || !gd._fullData) return null;
-        const t = gd._fullData[0], z = t.z;
-        let sum = 0, best = Infinity, at = null;
-        for (let i = 0; i < z.length; i++) for (let j = 0; j < z[i].length; j++) {{
-            const v = z[i][j];
-            if (v === null || !isFinite(v)) continue;
-            sum += v * (1 + ((i * 31 + j) % 7));
-            if (v < best) {{ best = v; at = [t.x[j], t.y[i]]; }}
-        }}
-        const step = [t.x[1] - t.x[0], t.y[1] - t.y[0]];
-        return {{type: t.type, rows: z.length, fingerprint: sum, argmin: at, step: step}};
-    }}""")
+def contour_drawn(page) -> int:
+    """How many contour paths plotly.js has in the contour map's SVG (0 when it is blank)."""
+    return page.evaluate("() => document.querySelectorAll('.dp-map .contourlayer path').length")
 
 
-def animation_state(page, kind: str = "contour") -> dict:
-    """An animated figure's frame count, slider position, current-marker and path sizes."""
-    return page.evaluate(f"""(kind) => {{
-        const gd = ({_FIGURE_JS})(kind);
-        if (!gd || !gd._fullData || !gd._transitionData) return null;
-        const frames = gd._transitionData._frames || [];
-        const moving = frames.length ? frames[0].traces : [];
-        const half = moving.length / 2;
-        const markers = moving.slice(half).map(i => gd._fullData[i]);
-        const paths = moving.slice(0, half).map(i => gd._fullData[i]);
-        return {{
-            frames: frames.length,
-            slider: gd._fullLayout.sliders && gd._fullLayout.sliders.length
-                    ? gd._fullLayout.sliders[0].active : null,
-            playing: !!gd._transitionData._animationRaf,
-            markers: markers.map(t => [t.x[0], t.y[0]]),
-            path_points: paths.map(t => t.x.length),
-        }};
-    }}""", kind)
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
 
 
 def latex_sources(page) -> list[str]:
@@ -272,95 +237,75 @@ def link_starts(page) -> list[tuple[float, ...]] | None:
     return [tuple(map(float, p.split(","))) for p in query["s"][0].split(";") if p]
 
 
-# Listen for the next plotly_selected event of figure `kind` and give the plot-area pixel of the
-# data point (x, y) (relative to the drag layer `.nsewdrag`, which spans exactly the plot area).
-_ARM_CLICK_JS = f"""([kind, x, y]) => {{
-    const gd = ({_FIGURE_JS})(kind);
-    window.__descentSelected = undefined;
-    gd.once('plotly_selected', e => {{
-        window.__descentSelected = (e && e.points ? e.points : []).map(p => ({{
-            curve: p.curveNumber, x: p.x, y: p.y,
-            group: p.fullData ? p.fullData.legendgroup : null}}));
-    }});
-    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    return {{x: xa.l2p(x), y: ya.l2p(y)}};
-}}"""
+def click_map(session, x: float, y: float) -> None:
+    """Click the map (contour or curve) at data point (x, y), as a user does."""
+    session.page.locator(".dp-map").scroll_into_view_if_needed()
+    at = map_pixel(session.page, x, y)
+    session.page.mouse.click(at["page_x"], at["page_y"])
 
 
-def click_data_point(session, kind: str, x: float, y: float) -> list[dict]:
-    """Click figure `kind` at data coordinates (x, y), as a user does; return the points that
-    plotly.js selected for it (what Streamlit sends to the app: curve, x, y, legendgroup)."""
+def drag_on_map(session, start: tuple, to: tuple) -> None:
+    """Press the mouse on the map at data point `start`, move it to `to` and release."""
     page = session.page
-    target = page.evaluate(_ARM_CLICK_JS, [kind, x, y])
-    area = figure_locator(page, kind).locator(".nsewdrag").first
-    box = area.bounding_box()
-    assert box and 0 < target["x"] < box["width"] and 0 < target["y"] < box["height"], \
-        f"({x}, {y}) is outside the {kind} figure's plot area: {target}, {box}"
-    area.click(position={"x": target["x"], "y": target["y"]})
-    selected = session.wait_until(
-        lambda: (v := page.evaluate("() => window.__descentSelected ?? null")) is not None
-        and [v], timeout=15, what=f"plotly.js to report what the click on the {kind} selected")
-    return selected[0]
+    page.locator(".dp-map").scroll_into_view_if_needed()
+    a, b = map_pixel(page, *start), map_pixel(page, *to)
+    page.mouse.move(a["page_x"], a["page_y"])
+    page.mouse.down()
+    for f in (0.25, 0.5, 0.75, 1.0):
+        page.mouse.move(a["page_x"] + f * (b["page_x"] - a["page_x"]),
+                        a["page_y"] + f * (b["page_y"] - a["page_y"]))
+    page.mouse.up()
 
 
-def play_animates(session, kind: str) -> None:
-    """Press Play on figure `kind`: the animation restarts from step 0, the markers move along x,
-    early frames draw shorter paths, and it ends on the last step, which is the final state."""
-    page = session.page
-    session.wait_until(lambda: (animation_state(page, kind) or {}).get("frames", 0) >= 3,
-                       timeout=30, what=f"the {kind} figure's animation frames")
-    final = animation_state(page, kind)
-    last = final["frames"] - 1
-    assert final["slider"] == last and not final["playing"], final
-    play = figure_locator(page, kind).locator(".updatemenu-button", has_text="Play")
-    assert play.count() == 1
-    play.click()
-    seen = []
+def player_button(page, title_start: str):
+    return page.locator(f'.dp-bar button[title^="{title_start}"]')
 
-    def early():
-        return [s for s in seen if s["slider"] is not None and s["slider"] < last // 2]
 
-    def moved():
-        state = animation_state(page, kind)
-        if not state:
-            return None
-        seen.append(state)
-        xs = {tuple(m[0] for m in s["markers"]) for s in seen}
-        return len(xs) >= 3 and early() and state
+def wait_paths_change(session, before: str, what: str) -> dict:
+    return session.wait_until(
+        lambda: (k := player_keys(session.page)) and k.get("paths") not in (None, before) and k,
+        timeout=SLOW_S, what=what)
 
-    session.wait_until(moved, timeout=30, interval=0.05,
-                       what=f"the {kind} figure's markers to move after Play")
-    early = early()[0]
-    assert sum(early["path_points"]) < sum(final["path_points"]), \
-        "an early frame should draw shorter paths than the final state"
-    done = session.wait_until(
-        lambda: (s := animation_state(page, kind)) and s["slider"] == last and not s["playing"]
-        and s, timeout=60, what=f"the {kind} animation to reach its last frame")
-    assert done["markers"] == final["markers"], "the last frame is not the final state"
-    session.assert_clean(f"after playing the {kind} animation")
+
+def gd_path(grad, start, lr: float, steps: int) -> np.ndarray:
+    """Plain gradient descent written out here (the engine is not used to check the page)."""
+    x = np.array(start, dtype=float)
+    out = [x.copy()]
+    for _ in range(steps):
+        x = x - lr * grad(x)
+        out.append(x.copy())
+    return np.array(out)
+
+
+def himmelblau_grad(p):
+    x, y = p
+    return np.array([4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
+                     2 * (x * x + y - 11) + 4 * y * (x + y * y - 7)])
 
 
 # ------------------------------------------------------------------------------------ the tests
 
-def test_page_draws_updates_animates_and_survives_a_bad_loss(session):
+def test_page_draws_updates_plays_and_survives_a_bad_loss(session):
     page = session.page
     with screenshot_on_failure(page, "browser-failure.png"):
-        # 1. The default page (Himmelblau): surface, contour map and loss-per-step chart drawn.
-        session.wait_for_figures()
-        kinds = figure_kinds(page)
-        assert sorted(kinds) == ["contour", "loss", "surface"], kinds
+        # 1. The default page (Himmelblau): 3-D surface, contour map and loss per step.
+        session.wait_for_player(3)
         session.assert_clean()
-        surface = figure_locator(page, "surface")
-        canvas = surface.locator(".gl-container canvas").first
+        canvas = page.locator(".dp-surface .gl-container canvas").first
         assert rendered_fraction(canvas) > 0.05, "the 3-D surface's WebGL canvas is blank"
-        contour_plot = figure_locator(page, "contour")
-        assert contour_plot.locator(".contourlayer path").count() > 0
-        assert contour_plot.locator(".scatterlayer .trace").count() > 0
-        before = contour_state(page)
-        assert before["type"] == "contour"
+        assert contour_drawn(page) > 0
         assert any("11" in tex for tex in latex_sources(page))     # (x^2 + y - 11)^2 + ...
+        steps = view_steps(page)
+        assert steps["map"] == steps["surface"] == steps["loss"] == 200, steps
+        assert steps["label"] == "step 200 of 200"
+        # GD from start 1 (0, 0), lr 0.01: its marker is drawn at the point written out here
+        x, y = gd_path(himmelblau_grad, (0.0, 0.0), 0.01, 200)[-1]
+        pixel = map_pixel(page, x, y)
+        assert pixel["rgba"][3] > 200 and \
+            np.abs(np.array(pixel["rgba"][:3]) - hex_rgb("#0072B2")).max() < 40, pixel
 
-        # 2. A new loss: its LaTeX, and a contour map of a bowl centred on the origin.
+        # 2. A new loss: its LaTeX, a new landscape (a bowl) and new paths.
+        keys = player_keys(page)
         box = page.get_by_role("textbox", name=EXPRESSION_LABEL)
         box.fill(NEW_EXPRESSION)
         box.press("Enter")
@@ -372,18 +317,13 @@ def test_page_draws_updates_animates_and_survives_a_bad_loss(session):
         assert "f(x,y)=x2+10y2" in rendered, rendered
         assert any(r.startswith("∇f=") and "2x" in r and "20y" in r for r in rendered), rendered
         after = session.wait_until(
-            lambda: (s := contour_state(page)) and s["fingerprint"] != before["fingerprint"]
-            and s, timeout=SLOW_S, what="the contour map of the new loss")
-        session.wait_for_figures()
-        (mx, my), (dx, dy) = after["argmin"], after["step"]
-        assert abs(mx) <= abs(dx) and abs(my) <= abs(dy), \
-            f"the new contour's lowest point is at {after['argmin']}, not at the origin"
+            lambda: (k := player_keys(page)) and k["land"] != keys["land"]
+            and k["paths"] != keys["paths"] and k, timeout=SLOW_S, what="the bowl's landscape")
+        session.wait_for_player(3)
+        assert contour_drawn(page) > 0
         session.assert_clean()
 
-        # 3. Play: the animation restarts from step 0, the markers move, it ends on the last step.
-        play_animates(session, "contour")
-
-        # 4. An invalid loss: its message, the last good LaTeX and figures stay, no exception.
+        # 3. An invalid loss: its message; the last good LaTeX and figures stay; no exception.
         box.fill(BAD_EXPRESSION)
         box.press("Enter")
         error = page.locator('[data-testid="stAlert"]', has_text="did you mean 'sin'")
@@ -392,119 +332,145 @@ def test_page_draws_updates_animates_and_survives_a_bad_loss(session):
         assert "position" in error.inner_text()
         assert page.locator('[data-testid="stCode"]', has_text="sn(y)").count() == 1  # caret
         assert page.locator('[data-testid="stException"]').count() == 0
-        session.wait_for_figures()
-        assert contour_state(page)["fingerprint"] == after["fingerprint"]
+        session.wait_for_player(3)
+        assert player_keys(page)["land"] == after["land"]
         assert "f(x,y)=x2+10y2" in latex_rendered(page)
         session.assert_clean()
-
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "browser.png"
         page.screenshot(path=str(shot))
         assert shot.stat().st_size > 50_000, f"{shot} is suspiciously small"
 
 
-def axis_ranges(page, kind: str) -> list[list[float]]:
-    """[[x_lo, x_hi], [y_lo, y_hi]] of figure `kind` as plotly.js laid it out."""
-    return page.evaluate(f"(kind) => {{ const l = ({_FIGURE_JS})(kind)._fullLayout;"
-                         f" return [l.xaxis.range, l.yaxis.range]; }}", kind)
-
-
-# Where the tests click: away from every trajectory, minimum and critical point of the default
-# page (Himmelblau, starts (0, 0), (-1, 0.5), (-0.5, -1.5)) and between click-grid nodes, so the
-# new start is the nearest node, (1.25, -3.5).
-CONTOUR_CLICK = (1.3, -3.6)
-# On the quartic's curve, left of every trajectory (they start at -1.5 and 3.5 and move inwards).
-CURVE_CLICK_W = -1.8
-
-
-def test_click_on_the_contour_map_adds_a_start(session):
+def test_one_player_moves_every_view_and_the_landscape_stays(session):
     page = session.page
-    with screenshot_on_failure(page, "browser-click-failure.png"):
-        # The default page: three starts in the sidebar, the table and the link.
-        session.wait_for_kinds("surface", "contour", "loss")
-        assert start_sliders(page) == [f"start {i}: {v}" for i in (1, 2, 3) for v in "xy"]
-        before = session.wait_until(lambda: link_starts(page), timeout=30,
-                                    what="the share link")   # the page's last element
-        assert len(before) == 3, before
+    with screenshot_on_failure(page, "browser-play-failure.png"):
+        session.wait_for_player(3)
+        # Step buttons and keys move every view by exactly one step.
+        player_button(page, "to the start").click()
+        session.wait_until(lambda: view_steps(page)["map"] == 0, timeout=10, what="step 0")
+        player_button(page, "one step forward").click()
+        steps = session.wait_until(lambda: (v := view_steps(page))["map"] == 1 and v,
+                                   timeout=10, what="step 1")
+        assert steps == {"map": 1, "surface": 1, "loss": 1, "label": "step 1 of 200"}, steps
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert view_steps(page) == {"map": 3, "surface": 3, "loss": 3, "label": "step 3 of 200"}
+        player_button(page, "one step back").click()
+        assert view_steps(page)["map"] == view_steps(page)["loss"] == 2
+        # At step 2, GD's marker sits where gradient descent written out here is after 2 steps.
+        x, y = gd_path(himmelblau_grad, (0.0, 0.0), 0.01, 2)[-1]
+        pixel = map_pixel(page, x, y)
+        assert pixel["rgba"][3] > 200, pixel
+
+        # Play: every view advances through the same steps; the contour stays drawn in every
+        # sampled frame (plotly.js is never asked to redraw it).
+        contour_box = page.locator(".dp-map")
+        player_button(page, "play").click()
+        samples = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            v = view_steps(page)
+            samples.append((v, contour_drawn(page)))
+            if len(samples) % 5 == 0:
+                assert rendered_fraction(contour_box) > 0.3, "the contour map went blank"
+            if v["label"] == "step 200 of 200" and v["map"] == 200:
+                break
+            time.sleep(0.05)
+        maps = [v["map"] for v, _ in samples]
+        assert len(set(maps)) >= 5, f"the map showed only steps {sorted(set(maps))}"
+        assert maps == sorted(maps), "the map's steps went backwards while playing"
+        assert all(n > 0 for _, n in samples), "the contour map had no contour paths in a frame"
+        final = session.wait_until(lambda: (v := view_steps(page))["surface"] == 200 and v,
+                                   timeout=20, what="every view at the last step")
+        assert final == {"map": 200, "surface": 200, "loss": 200, "label": "step 200 of 200"}
+        session.assert_clean("after Play")
+
+
+def test_a_drag_moves_a_start_and_a_click_adds_one(session):
+    page = session.page
+    with screenshot_on_failure(page, "browser-drag-failure.png"):
+        session.wait_for_player(3)
         table = session.wait_until(lambda: results_starts(page), timeout=30,
                                    what="the results table")
         rows = len(table)
-        per_start = table.count(start_cell(1, before[0]))       # one row per optimizer
+        per_start = table.count(start_cell(1, (0, 0)))
         assert per_start and rows == 3 * per_start, table
-        paths = len(animation_state(page)["path_points"])
-        assert paths == rows, f"{paths} paths on the contour map, {rows} result rows"
-        session.assert_clean()
-
-        # The click: plotly.js selects the click grid's node nearest to the clicked point.
-        x, y = CONTOUR_CLICK
-        (x_lo, x_hi), (y_lo, y_hi) = axis_ranges(page, "contour")
-        cell = ((x_hi - x_lo) / CLICK_GRID_CELLS, (y_hi - y_lo) / CLICK_GRID_CELLS)
-        selected = click_data_point(session, "contour", x, y)
-        grid = [p for p in selected if p["group"] == CLICK_GRID_GROUP]
-        assert grid, f"the click at ({x}, {y}) selected no click-grid point: {selected}"
-        assert abs(grid[-1]["x"] - x) <= cell[0] and abs(grid[-1]["y"] - y) <= cell[1], grid
-
-        # The rerun: a 4th start near the clicked point, a row per optimizer for it, its path on
-        # the map, and the share link with the three old starts and the new one.
+        page.locator(".dp-map").scroll_into_view_if_needed()
+        keys = player_keys(page)
+        # Drag start 1 from (0, 0) to (2, -1).
+        drag_on_map(session, (0.0, 0.0), (2.0, -1.0))
+        session.wait_until(lambda: (v := slider_value(page, "start 1: x")) is not None
+                           and abs(v - 2.0) < 0.05, timeout=SLOW_S,
+                           what="start 1's x slider to follow the drag")
+        moved = slider_value(page, "start 1: x"), slider_value(page, "start 1: y")
+        assert moved[1] == pytest.approx(-1.0, abs=0.05), moved
+        wait_paths_change(session, keys["paths"], "new paths after the drag")
+        table = session.wait_until(
+            lambda: (t := results_starts(page)) and t.count(start_cell(1, moved)) == per_start
+            and t, timeout=SLOW_S, what="the results table to show the dragged start")
+        assert len(table) == rows
+        # A click on an empty part of the map adds a start there.
+        keys = player_keys(page)
+        click_map(session, -4.0, 4.0)
         session.wait_until(lambda: slider_value(page, "start 4: y") is not None,
                            timeout=SLOW_S, what="a 4th start in the sidebar after the click")
         new = slider_value(page, "start 4: x"), slider_value(page, "start 4: y")
-        assert abs(new[0] - x) <= cell[0] and abs(new[1] - y) <= cell[1], \
-            f"start 4 is {new}, the click was at ({x}, {y}) (grid cell {cell})"
-        assert start_sliders(page) == [f"start {i}: {v}" for i in (1, 2, 3, 4) for v in "xy"]
-        table = session.wait_until(
-            lambda: (t := results_starts(page)) and len(t) == rows + per_start and t,
-            timeout=SLOW_S, what=f"{rows + per_start} rows in the results table")
-        assert table.count(start_cell(4, new)) == per_start, table
+        assert new == pytest.approx((-4.0, 4.0), abs=0.05), new
+        done = wait_paths_change(session, keys["paths"], "new paths after the click")
+        session.wait_until(lambda: player_keys(page)["runs"] == rows + per_start,
+                           timeout=SLOW_S, what="the new start's paths")
         starts = session.wait_until(lambda: (s := link_starts(page)) and len(s) == 4 and s,
                                     timeout=SLOW_S, what="the new start in the share link")
-        assert starts[:3] == before, f"the link's old starts changed: {starts}"
-        assert starts[3] == pytest.approx(new, abs=1e-9), f"link {starts[3]}, sliders {new}"
-        session.wait_until(
-            lambda: len((animation_state(page) or {}).get("path_points", ())) == rows + per_start,
-            timeout=SLOW_S, what="the new start's paths on the contour map")
-        session.wait_for_kinds("surface", "contour", "loss")
-        session.assert_clean("after the click")
+        assert starts[3] == pytest.approx(new, abs=1e-9)
+        assert done
+        session.assert_clean("after the drag and the click")
 
 
-def test_a_1d_loss_shows_its_curve_and_animates(session):
-    page = session.page
-    with screenshot_on_failure(page, "browser-1d-failure.png"):
-        session.open_quartic()
-        # The curve and the loss per step; no 3-D surface (no WebGL scene), no contour map.
-        assert not page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
-                                 ".some(gd => gd._fullLayout._has('gl3d'))")
-        assert page.get_by_role("textbox", name=EXPRESSION_LABEL).input_value() \
-            == "w^4 - 3*w^3 + 2"
-        session.wait_until(lambda: "f(w)=w4−3w3+2" in latex_rendered(page), timeout=30,
-                           what="the quartic's LaTeX")
-        sources = latex_sources(page)
-        assert "f(w) = w^{4} - 3 w^{3} + 2" in sources, sources
-        assert "f'(w) = 4 w^{3} - 9 w^{2}" in sources, sources
-        assert "f′(w)=4w3−9w2" in latex_rendered(page), latex_rendered(page)
-        session.assert_clean("after picking the Quartic preset")
-        # Play: the markers slide along the curve (their w changes) and end on the last step.
-        play_animates(session, "curve")
+QUARTIC_LINK = "?p=quartic&o=gd&lr=0.001&s=-1.5"
 
 
-class NoCurvePointSelected(AssertionError):
-    """A click on the 1-D curve selected none of its points."""
-
-
-def test_click_on_the_1d_curve_adds_a_start(session):
-    page = session.page
-    with screenshot_on_failure(page, "browser-curve-click-failure.png"):
-        session.open_quartic()
-        w = CURVE_CLICK_W
-        selected = click_data_point(session, "curve", w, w**4 - 3 * w**3 + 2)
-        if not any(p["group"] == CLICK_CURVE_GROUP for p in selected):
-            raise NoCurvePointSelected(f"the click on the curve at w = {w} selected {selected}")
-        session.wait_until(lambda: slider_value(page, "start 3: w") is not None,
-                           timeout=SLOW_S, what="a 3rd start in the sidebar after the click")
-        (lo, hi), _ = axis_ranges(page, "curve")
-        assert abs(slider_value(page, "start 3: w") - w) <= 2 * (hi - lo) / 400
-        session.wait_for_kinds("curve", "loss")
-        session.assert_clean("after the click on the curve")
+def test_the_1d_curve_plays_and_the_inspector_shows_the_worked_example(browser, app_url):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    session = Session(page)
+    try:
+        with screenshot_on_failure(page, "browser-1d-failure.png"):
+            page.goto(app_url + "/" + QUARTIC_LINK, wait_until="domcontentloaded")
+            session.wait_for_player(2)
+            assert not page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                                     ".some(gd => gd._fullLayout._has('gl3d'))")
+            sources = latex_sources(page)
+            assert "f'(w) = 4 w^{3} - 9 w^{2}" in sources, sources
+            # The inspector at step 0: f'(-1.5) = 4(-3.375) - 9(2.25) = -33.75, and
+            # w1 = -1.5 - 0.001 * (-33.75) = -1.46625 (the worked example).
+            player_button(page, "to the start").click()
+            session.wait_until(lambda: view_steps(page)["map"] == 0, timeout=10, what="step 0")
+            text = page.locator(".dp-inspector").inner_text()
+            assert "−33.75" in text, text
+            assert "−1.5 − 0.001 × (−33.75) = −1.46625" in text, text
+            assert "(recorded: −1.46625)" in text, text
+            player_button(page, "one step forward").click()
+            text = page.locator(".dp-inspector").inner_text()
+            # step 1: f'(-1.46625) = 4 w^3 - 9 w^2 by hand
+            w = -1.46625
+            g = 4 * w**3 - 9 * w**2
+            assert f"−{abs(float(f'{g:.6g}')):g}" in text, (g, text)
+            # Play slides the marker along the curve: the map's step grows
+            player_button(page, "play").click()
+            session.wait_until(lambda: view_steps(page)["map"] >= 20, timeout=30,
+                               what="the curve's marker to move")
+            player_button(page, "play").click()     # pause
+            # A click on the curve adds a start there
+            keys = player_keys(page)
+            click_map(session, 3.0, 3.0**4 - 3 * 3.0**3 + 2)
+            session.wait_until(lambda: slider_value(page, "start 2: w") is not None,
+                               timeout=SLOW_S, what="a 2nd start after the click on the curve")
+            assert slider_value(page, "start 2: w") == pytest.approx(3.0, abs=0.03)
+            wait_paths_change(session, keys["paths"], "the new start's path")
+            session.assert_clean("on the 1-D page")
+    finally:
+        context.close()
 
 
 # Every button's label (text or icon) must be readable, not clipped by a too narrow button.
@@ -543,7 +509,7 @@ def test_every_button_label_is_visible(session):
     page = session.page
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_role("button", name="Add a start").wait_for(timeout=SLOW_S * 1000)
-    session.wait_for_figures()
+    session.wait_for_player(3)
     session.assert_clean()
     clipped = page.evaluate(_CLIPPED_BUTTONS_JS)
     if clipped:
