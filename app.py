@@ -23,7 +23,6 @@ import viz.player
 from player import PLOTLY_URL, player
 
 CUSTOM = "custom"
-KEEP = "keep:"   # session-state copies of widget values (Streamlit drops those not drawn)
 ss = st.session_state
 
 
@@ -101,42 +100,60 @@ def compute(s: cfg.Settings) -> dict:
     return {"rows": rows, "minima": minima, "critical": crit, "paths": paths}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def get_inspect(s: cfg.Settings, optimizer: int, start: int) -> viz.player.Part:
-    return viz.player.inspect_part(get_run(s), optimizer, start)
+@st.cache_data(max_entries=32, show_spinner=False)
+def get_message(s: cfg.Settings, inspect: tuple[int, int]) -> bytes:
+    """The player's message for settings ``s``, inspecting run ``inspect`` = (optimizer, start):
+    bytes, cached whole, so that a rerun with nothing new costs one cache lookup."""
+    result = compute(s)
+    landscape = get_landscape(s.expression, s.domain, s.resolution, s.log_color,
+                              tuple(map(tuple, result["minima"])), result["critical"])
+    return viz.player.message(
+        landscape, result["paths"], viz.player.inspect_part(get_run(s), *inspect),
+        player={"plotly_url": PLOTLY_URL,   # steps/s: the link's "ms per step", else automatic
+                "speed": None if s.speed == cfg.Settings.speed else round(1000 / s.speed, 3)})
 
 
 # ------------------------------------------------------------------------------ widget state
 
 # Widgets that are drawn only sometimes (an optimizer's settings, a schedule's parameters, the
 # 2-D view options): Streamlit forgets or freezes the value of a widget that is not drawn, so their
-# values are kept under KEEP + key, written for every widget drawn in a run, and given back to a
-# widget that was hidden in the last run just before it is drawn again.
+# values are kept in one dict, ss.keep, written for every such widget drawn in a run, and given
+# back to a widget that was hidden in the last run just before it is drawn again. One dict, not a
+# session-state key per widget: every number input and slider copies the whole session state
+# when it is drawn, so its size is paid about thirty times a run.
+
+def _kept() -> dict:
+    if "keep" not in ss:
+        ss.keep = {}
+    return ss.keep
+
 
 def _put(key: str, value) -> None:
     """Set a widget's value whether it is drawn or not (from callbacks and _load)."""
-    ss[key] = value
-    ss[KEEP + key] = value
+    _kept()[key] = value
+    if key in ss:
+        ss[key] = value
 
 
 def _get(key: str):
     """A widget's current value, also while it is not drawn."""
-    if key in ss.get("drawn_now", ()) or KEEP + key not in ss:
+    if key in ss.get("drawn_now", ()) or key not in _kept():
         return ss[key]
-    return ss[KEEP + key]
+    return _kept()[key]
 
 
 def _draw(key: str) -> str:
     """Call right before drawing the widget ``key``; returns ``key``."""
-    if key not in ss.get("drawn_last", ()) and KEEP + key in ss:
-        ss[key] = ss[KEEP + key]   # hidden in the last run: its session value may be stale
+    if key in _kept() and (key not in ss.get("drawn_last", ()) or key not in ss):
+        ss[key] = _kept()[key]   # hidden in the last run: its session value may be stale
     ss.drawn_now.add(key)
     return key
 
 
 def _end_run() -> None:
+    kept = _kept()
     for key in ss.drawn_now:
-        ss[KEEP + key] = ss[key]
+        kept[key] = ss[key]
     ss.drawn_last = ss.drawn_now
 
 
@@ -520,19 +537,12 @@ def page() -> None:
         share_link(s)
         return
     result = compute(s)
-    minima = result["minima"]
-    landscape = get_landscape(s.expression, s.domain, s.resolution, s.log_color,
-                              tuple(map(tuple, minima)), result["critical"])
     runs = [(o, i) for o in range(len(s.optimizers)) for i in range(len(s.starts))]
     labels = {r: f"{OPTIMIZERS[s.optimizers[r[0]]].label} · start {r[1] + 1}" for r in runs}
     if ss.get("inspect") not in labels:
         ss.inspect = runs[0]
-    inspect = get_inspect(s, *ss.inspect)
-    message = viz.player.message(
-        landscape, result["paths"], inspect,
-        player={"plotly_url": PLOTLY_URL,   # steps/s: the link's "ms per step", else automatic
-                "speed": None if s.speed == cfg.Settings.speed else round(1000 / s.speed, 3)})
-    player(message, key="player", on_click=_on_player_click, on_drag=_on_player_drag)
+    player(get_message(s, ss.inspect), key="player", on_click=_on_player_click,
+           on_drag=_on_player_drag)
     st.selectbox("Step inspector: which run", runs, key="inspect", format_func=labels.get,
                  help="The inspector under the loss plot shows this run's update at the "
                       "player's step, with the numbers substituted.")

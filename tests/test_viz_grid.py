@@ -1,4 +1,4 @@
-"""viz.grid, viz.colors, viz.click and viz.encode: sampling, masking, colour ranges, palettes."""
+"""viz.grid, viz.colors and viz.encode: sampling, masking, colour ranges, palettes."""
 from dataclasses import dataclass
 from typing import Callable
 
@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from viz import (CLICK_CURVE_GROUP, CLICK_GRID_GROUP, OKABE_ITO, PALETTE, array_of, click_point,
-                 color_range, curve_grid, log_values, mask_outliers, optimizer_colors,
-                 optimizer_label, start_dash, start_symbol, surface_grid, typed_array)
+from viz import (OKABE_ITO, PALETTE, array_of, color_range, curve_grid, log_values,
+                 mask_outliers, optimizer_colors, optimizer_label, start_dash, start_symbol,
+                 surface_grid)
 from viz.colors import POINT_KINDS, START_DASHES, START_SYMBOLS, START_SYMBOLS_3D
 from viz.grid import check_domain, evaluate
 
@@ -191,31 +191,11 @@ def test_start_styles_cycle_and_are_valid_plotly_values():
 
 # ----------------------------------------------------------------------------- click, encode
 
-def test_click_point_reads_the_grid_point_of_a_streamlit_selection():
-    selection = {"points": [
-        {"curve_number": 5, "x": 0.1, "y": 0.2, "legendgroup": "Adam"},      # a trajectory
-        {"curve_number": 1, "point_index": 7, "x": -1.5, "y": 2.0, "customdata": 3.0,
-         "legendgroup": CLICK_GRID_GROUP}],
-        "point_indices": [7], "box": [], "lasso": []}
-    assert click_point(selection) == (-1.5, 2.0)
-    assert click_point({"selection": selection}) == (-1.5, 2.0)          # the whole event
-    assert click_point({"points": [{"x": 0.3, "y": 1.0, "legendgroup": CLICK_CURVE_GROUP}]}) \
-        == (0.3,)
-
-
-@pytest.mark.parametrize("selection", [None, {}, {"points": []},
-                                       {"points": [{"x": 1, "y": 2, "legendgroup": "GD"}]},
-                                       {"points": [{"legendgroup": CLICK_GRID_GROUP}]}])
-def test_click_point_returns_none_without_a_grid_point(selection):
-    assert click_point(selection) is None
-
-
-def test_typed_array_round_trip():
-    a = np.array([[1.5, np.nan], [3.0, -2.25]])
-    spec = typed_array(a)
-    assert spec["dtype"] == "f4" and spec["shape"] == "2, 2"
-    np.testing.assert_array_equal(array_of(spec), a.astype(np.float32))
+def test_array_of_reads_plotly_arrays_back():
     np.testing.assert_array_equal(array_of([1, None, 2]), [1, np.nan, 2])
+    a = np.array([[1.5, np.nan], [3.0, -2.25]], dtype=np.float32)
+    fig_json = go.Figure(go.Heatmap(z=a)).to_plotly_json()   # plotly.py's typed-array form
+    np.testing.assert_array_equal(array_of(fig_json["data"][0]["z"]), a)
     # plotly.py's own encoding of an ndarray reads back the same way
     fig_json = go.Figure(go.Scatter(x=np.arange(3, dtype=np.float64))).to_plotly_json()
     assert array_of(fig_json["data"][0]["x"]).tolist() == [0, 1, 2]

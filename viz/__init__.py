@@ -1,29 +1,26 @@
-"""How it is shown: pure functions that turn a loss and a run into plotly Figures.
+"""How it is shown: pure functions that turn a loss and a run into what the player draws.
 
-    from viz import (create_surface_figure, create_contour_figure, create_curve_figure,
-                     create_loss_figure, click_point)
+    from viz import create_surface_figure, create_contour_figure, create_curve_figure
+    from viz import player
 
-    fig = create_contour_figure(loss, domain, run, minima=preset.minima)
-    event = st.plotly_chart(fig, key="contour", on_select="rerun", selection_mode="points")
-    clicked = click_point(event.selection)      # (x, y) or None
+    landscape = player.landscape_part(loss, domain, minima=preset.minima)   # static views
+    paths = player.paths_part(run, domain)                  # every step of every run, compact
+    inspect = player.inspect_part(run, 0, 0)                # one run's exact numbers
+    data = player.message(landscape, paths, inspect)        # bytes for the player component
 
-Animated figures (surface, contour, curve) hold their static traces first, then one path trace
-per (optimizer, start), then one current-point marker per (optimizer, start), optimizer-major.
-Frames update only those path and marker traces; the figure as returned shows the full paths.
-Nothing here imports Streamlit.
+The figure factories build the landscape views (Plotly figures without paths); `viz.player`
+and `viz.pack` turn them and a run into the player's message. Nothing here imports Streamlit.
 """
-from .click import CLICK_CURVE_GROUP, CLICK_GRID_GROUP, click_point
+from . import pack, player
 from .colors import (OKABE_ITO, OPTIMIZER_COLORS, OPTIMIZER_LABELS, PALETTE, optimizer_colors,
                      optimizer_label, start_dash, start_symbol)
-from .encode import array_of, figure_json_size, typed_array
-from .figures import (create_contour_figure, create_curve_figure, create_loss_figure,
-                      create_surface_figure)
+from .encode import array_of
+from .figures import create_contour_figure, create_curve_figure, create_surface_figure
 from .grid import color_range, curve_grid, log_values, mask_outliers, surface_grid
 
 __all__ = [
-    "create_surface_figure", "create_contour_figure", "create_curve_figure",
-    "create_loss_figure", "figure_json_size", "array_of", "typed_array", "click_point",
-    "CLICK_GRID_GROUP", "CLICK_CURVE_GROUP", "surface_grid", "curve_grid", "color_range",
-    "log_values", "mask_outliers", "OKABE_ITO", "PALETTE", "OPTIMIZER_COLORS", "OPTIMIZER_LABELS",
-    "optimizer_colors", "optimizer_label", "start_dash", "start_symbol",
+    "create_surface_figure", "create_contour_figure", "create_curve_figure", "player", "pack",
+    "array_of", "surface_grid", "curve_grid", "color_range", "log_values", "mask_outliers",
+    "OKABE_ITO", "PALETTE", "OPTIMIZER_COLORS", "OPTIMIZER_LABELS", "optimizer_colors",
+    "optimizer_label", "start_dash", "start_symbol",
 ]

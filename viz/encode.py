@@ -1,8 +1,7 @@
-"""Plotly's typed-array form, read and written, and the size of a figure's JSON.
+"""float32 arrays for figures, and Plotly's typed-array form read back.
 
-Plotly (plotly.py >= 6, plotly.js >= 2.28) sends NumPy arrays as {"dtype", "bdata", "shape"}
-with base64 bytes. Frames are built directly in that form (fast, and float32 halves their size);
-`array_of` reads any array of a figure back, whatever form it is in.
+Plotly (plotly.py >= 6, plotly.js >= 2.28) writes NumPy arrays as {"dtype", "bdata", "shape"}
+with base64 bytes; `array_of` reads any array of a figure back, whatever form it is in.
 """
 from __future__ import annotations
 
@@ -20,15 +19,6 @@ def float32(array) -> np.ndarray:
     with np.errstate(all="ignore"):
         out = np.asarray(array, dtype=np.float32)
     return np.where(np.isfinite(out), out, np.float32(np.nan))
-
-
-def typed_array(array) -> dict:
-    """{"dtype": "f4", "bdata": ...[, "shape": "r, c"]} of `array` cast to little-endian float32."""
-    array = np.ascontiguousarray(array, dtype="<f4")
-    spec = {"dtype": "f4", "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
-    if array.ndim > 1:
-        spec["shape"] = ", ".join(str(d) for d in array.shape)
-    return spec
 
 
 def array_of(value) -> np.ndarray:
@@ -50,8 +40,3 @@ def array_of(value) -> np.ndarray:
         return value
     return np.array([np.nan if v is None else v for v in value], dtype=float) \
         if value is not None and np.ndim(value) == 1 else np.asarray(value, dtype=float)
-
-
-def figure_json_size(fig) -> int:
-    """Length of fig.to_json(): about the bytes a browser receives for this figure."""
-    return len(fig.to_json())

@@ -23,8 +23,7 @@ import json
 import numpy as np
 
 from .colors import optimizer_colors, optimizer_label, start_dash, start_symbol
-from .figures import (create_contour_figure, create_curve_figure, create_surface_figure,
-                      _loss_range)
+from .figures import create_contour_figure, create_curve_figure, create_surface_figure
 from .grid import log_offset
 from .pack import Blob, Blobs, pack, plain
 
@@ -68,7 +67,7 @@ def landscape_part(loss, domain, *, resolution: int = 80, log_color: bool = Fals
             loss, domain, resolution=min(int(resolution), SURFACE_MAX_RESOLUTION),
             log_color=log_color, height=430, **common)
         contour = create_contour_figure(loss, domain, resolution=resolution, log_color=log_color,
-                                        click_grid=False, height=430, **common)
+                                        height=430, **common)
         header["surface"] = plain(surface.to_plotly_json(), blobs)
         header["contour"] = plain(contour.to_plotly_json(), blobs)
         scene = surface.layout.scene
@@ -136,6 +135,23 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
     header["key"] = _key("paths", key) if key is not None else _key(
         "paths", names, points.shape, hashlib.sha1(points.tobytes()).hexdigest(), log_loss)
     return Part(header, blobs.items)
+
+
+def _loss_range(values: np.ndarray, diverged: np.ndarray) -> list[float] | None:
+    """Linear y range (None: autorange) that shows every run that did not diverge in full, and
+    diverged runs up to their start: a run shooting up to 1e30 before it was flagged does not
+    squash the others into a flat line at the bottom."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    kept = values[diverged < 0]
+    initial = values[..., 0]
+    tops = [a.max() for a in (kept[np.isfinite(kept)], initial[np.isfinite(initial)]) if a.size]
+    lo, hi = float(finite.min()), float(max(tops)) if tops else None
+    if hi is None or float(finite.max()) <= hi or not hi > lo:
+        return None
+    pad = 0.05 * (hi - lo)
+    return [lo - pad, hi + pad]
 
 
 def _loss_axis(values: np.ndarray, diverged: np.ndarray, log_y: bool) -> dict:
