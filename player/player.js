@@ -304,6 +304,8 @@ class Player {
       this.insp = inspData; this.inspectKey = insp ? insp.run + ":" + paths.key : null;
       this.status.textContent = "";
       this.render();
+      this.stats.drawnAt = performance.now();   // new data on screen (read by bench/)
+      this.stats.bytes = bytes.byteLength;
     } catch (err) { this.fail(err); }
   }
 
@@ -491,7 +493,11 @@ class Player {
     p.runs.forEach((run, i) => {
       if (this.hidden.has(run.optimizer)) return;
       const end = Math.min(k, run.last);
-      if (end < 0) return;
+      if (end < 0) {      // failed at its start (no finite loss or gradient there): an ✕ on it
+        const [sx, sy] = run.start_point;
+        cross(ctx, o.px(sx), oneD ? o.h - 8 : o.py(sy), 7, run.color);
+        return;
+      }
       ctx.setLineDash(oneD ? [] : (DASHES[run.dash] || []));
       ctx.strokeStyle = run.color; ctx.lineWidth = oneD ? 1.2 : 2; ctx.globalAlpha = oneD ? 0.55 : 1;
       ctx.beginPath();

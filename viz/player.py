@@ -92,7 +92,8 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
     """Every step of every run of `run` (an `optimizers.simulate` result).
 
     Header: ``T``, ``n``, ``runs`` (optimizer, label, colour, start, dash, symbol, diverged_at
-    (-1: never), last finite step), ``points`` (one q16 blob per coordinate, shape (runs, T+1),
+    (-1: never), last finite step (-1: none, the run failed at its start), start_point),
+    ``points`` (one q16 blob per coordinate, shape (runs, T+1),
     NaN after divergence), ``values`` (q16 of log10(loss - vmin + eps), shape (runs, T+1)), and
     ``loss_axis`` (type, range, title, offset: the loss plot shows loss - offset).
     """
@@ -111,6 +112,7 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
             "color": colors[o], "start": s, "dash": start_dash(s),
             "symbol": start_symbol(s), "symbol3d": start_symbol(s, three_d=True),
             "diverged_at": int(diverged[o, s]), "last": last,
+            "start_point": [float(c) for c in np.asarray(run.starts, dtype=float)[s]],
             "lr": (lr_labels or {}).get(names[o])})
     flat_points = points.reshape(n_opt * n_starts, t1, n)
     flat_values = values.reshape(n_opt * n_starts, t1)
