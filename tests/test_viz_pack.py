@@ -323,11 +323,6 @@ def test_property_q16_round_trip_within_half_a_level(a):
         assert np.abs(decoded[ok] - a[ok]).max() <= bound
 
 
-@pytest.mark.xfail(strict=True, raises=(RuntimeWarning, AssertionError), reason=(
-    "bug in viz.pack.quantise: when hi - lo < ~3.6e-304, Q16_LEVELS / (hi - lo) overflows to "
-    "inf, (v - lo) * inf is NaN (0 * inf) or inf, and casting that to uint16 warns 'invalid "
-    "value encountered in cast' (an error under this suite); without the warning both values "
-    "decode to lo, an error of the whole range instead of half a level"))
 def test_q16_of_a_range_narrower_than_float_can_scale():
     a = np.array([0.0, 1e-305, 2e-305])
     decoded, _ = roundtrip(a, "q16")

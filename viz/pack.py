@@ -68,8 +68,8 @@ def quantise(values, lo: float, hi: float) -> np.ndarray:
     """uint16 codes of `values` on [lo, hi] (clipped), Q16_NAN where not finite."""
     values = np.asarray(values, dtype=float)
     finite = np.isfinite(values)
-    with np.errstate(all="ignore"):
-        codes = np.rint((np.clip(values, lo, hi) - lo) * (Q16_LEVELS / (hi - lo)))
+    with np.errstate(all="ignore"):   # divide first: LEVELS / (hi - lo) overflows on tiny ranges
+        codes = np.rint((np.clip(values, lo, hi) - lo) / (hi - lo) * Q16_LEVELS)
     return np.where(finite, codes, Q16_NAN).astype("<u2")
 
 
@@ -169,20 +169,23 @@ class Blobs:
         return {"$blob": len(self.items) - 1}
 
 
-def plain(node, blobs: Blobs, min_size: int = 64):
+def plain(node, blobs: Blobs, min_size: int = 64, grid=None):
     """A JSON-able copy of a Plotly figure dict (``fig.to_plotly_json()``): NumPy arrays of at
-    least `min_size` numbers become float32 blobs, smaller ones lists (NaN -> None)."""
+    least `min_size` numbers become float32 blobs (2-D ones ``grid(array)`` when given: a Blob),
+    smaller ones lists (NaN -> None)."""
     if isinstance(node, Mapping):
         if "bdata" in node and "dtype" in node:   # Plotly's own typed-array form
             from .encode import array_of
-            return plain(array_of(node), blobs, min_size)
-        return {str(k): plain(v, blobs, min_size) for k, v in node.items()}
+            return plain(array_of(node), blobs, min_size, grid)
+        return {str(k): plain(v, blobs, min_size, grid) for k, v in node.items()}
     if isinstance(node, (list, tuple)):
-        return [plain(v, blobs, min_size) for v in node]
+        return [plain(v, blobs, min_size, grid) for v in node]
     if isinstance(node, np.ndarray):
         if node.dtype.kind in "fiu" and node.size >= min_size:
+            if grid is not None and node.ndim == 2:
+                return blobs.add(grid(node))
             return blobs.add(Blob(node, "f4"))
-        return plain(node.tolist(), blobs, min_size)
+        return plain(node.tolist(), blobs, min_size, grid)
     if isinstance(node, np.generic):
         node = node.item()
     if isinstance(node, float) and not np.isfinite(node):
