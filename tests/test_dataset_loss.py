@@ -102,6 +102,22 @@ def test_moment_form_and_row_by_row_agree_on_polynomials():
                                    atol=1e-9)
 
 
+def test_values_stay_accurate_for_data_far_from_zero():
+    # the moment form adds terms of size 1e12 whose sum is about 0.25 near the minimum: such values
+    # must come out as the mean itself, not as the rounding of the moments (5e-3 off here)
+    rng = np.random.default_rng(13)
+    x = 1e6 + rng.normal(size=1000)
+    y = 2 * x - 1 + 0.5 * rng.normal(size=1000)
+    loss = compile_dataset_loss("(w*x + b - y)^2", {"x": x, "y": y})
+    assert loss.uses_moments
+    X = np.stack([np.ones(1000), x], axis=1)
+    best = np.linalg.lstsq(X, y, rcond=None)[0]
+    for shift in [0.0, 0.1, -0.3]:
+        p = best + np.array([shift, 0.0])
+        assert loss.value(p) == pytest.approx(np.mean((X @ p - y) ** 2), rel=1e-7)
+        assert loss.value(p[None, None])[0, 0] == loss.value(p)
+
+
 def test_undefined_samples_make_the_mean_undefined():
     data = {"x": np.array([1.0, 2.0, -1.0]), "y": np.zeros(3)}
     loss = compile_dataset_loss("(log(w*x) - y)^2", data)
