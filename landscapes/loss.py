@@ -82,9 +82,8 @@ def _evaluate(func: Callable, pts: np.ndarray, tail: tuple[int, ...]) -> np.ndar
     shape = pts.shape[:-1]
     columns = [pts[..., i] for i in range(pts.shape[-1])]
     with np.errstate(all="ignore"):
-        try:
-            results = func(*columns)
-        except (ArithmeticError, ValueError, TypeError):
+        results = _call(func, columns)
+        if results is None:
             return np.full(shape + tail, np.nan)
         if all(type(r) is np.ndarray and r.shape == shape and r.dtype == np.float64
                for r in results):   # fast path: every output already a full float array
@@ -92,17 +91,37 @@ def _evaluate(func: Callable, pts: np.ndarray, tail: tuple[int, ...]) -> np.ndar
         else:
             out = np.empty(shape + tail)
             for k, r in enumerate(results):
-                r = np.asarray(r)
-                if np.iscomplexobj(r):
-                    r = np.where(np.imag(r) == 0, np.real(r), np.nan)
-                try:    # a constant beyond 1.8e308 is a Python int that float() refuses: NaN
-                    out[..., k] = np.broadcast_to(r.astype(float, copy=False), shape)
-                except (ArithmeticError, ValueError, TypeError):
-                    out[..., k] = np.nan
-        finite = np.isfinite(out)
-        if not finite.all():
-            out[~finite] = np.nan
+                out[..., k] = _as_float(r, shape)
+        _nan_if_not_finite(out)
     return out
+
+
+def _call(func: Callable, args) -> list | None:
+    """``func(*args)`` (a lambdified function; call inside ``np.errstate(all="ignore")``), or
+    None when it raises a numeric error (the caller fills NaN)."""
+    try:
+        return func(*args)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+def _as_float(r, shape: tuple[int, ...]) -> np.ndarray:
+    """One output of a lambdified function as a float array broadcast to ``shape`` (possibly a
+    read-only view): complex entries that are not real and constants beyond float range -> NaN."""
+    r = np.asarray(r)
+    if np.iscomplexobj(r):
+        r = np.where(np.imag(r) == 0, np.real(r), np.nan)
+    try:    # a constant beyond 1.8e308 is a Python int that float() refuses: NaN
+        return np.broadcast_to(r.astype(float, copy=False), shape)
+    except (ArithmeticError, ValueError, TypeError):
+        return np.full(shape, np.nan)
+
+
+def _nan_if_not_finite(out: np.ndarray) -> None:
+    """Turn infinite entries of ``out`` into NaN, in place."""
+    finite = np.isfinite(out)
+    if not finite.all():
+        out[~finite] = np.nan
 
 
 def _almost_everywhere(expr: sympy.Expr) -> sympy.Expr:

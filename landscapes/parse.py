@@ -322,6 +322,8 @@ class Parsed:
     variables: tuple[str, ...]
     symbols: tuple[sympy.Symbol, ...]
     text: str
+    columns: tuple[str, ...] = ()                       # data columns used (``parse(columns=)``)
+    column_symbols: tuple[sympy.Symbol, ...] = ()
 
 
 def _names(tree, out: dict[str, int]) -> None:
@@ -515,9 +517,11 @@ class _Builder:
         return value
 
 
-def parse(text: str) -> Parsed:
+def parse(text: str, columns=()) -> Parsed:
     """Parse untrusted ``text`` into a SymPy expression of 1 or 2 real variables.
 
+    Names in ``columns`` (data columns of a per-sample loss) are symbols too but not variables:
+    they do not count towards the limit of two, and ``Parsed.columns`` lists those used.
     Raises InvalidExpression (a ValueError) saying what is wrong and where.
     """
     if not isinstance(text, str):
@@ -529,12 +533,19 @@ def parse(text: str) -> Parsed:
     tree = _Parser(text, toks).parse()
     found: dict[str, int] = {}
     _names(tree, found)
-    names = sorted(found)
+    columns = frozenset(columns)
+    names = sorted(name for name in found if name not in columns)
+    used = sorted(name for name in found if name in columns)
     if len(names) > MAX_VARIABLES:
-        extra = sorted(found, key=found.get)[MAX_VARIABLES]   # the first one too many
+        extra = sorted(names, key=found.get)[MAX_VARIABLES]   # the first one too many
+        if columns:
+            raise InvalidExpression(
+                f"the loss has {len(names)} names that are not data columns ({', '.join(names)}); "
+                f"at most two can be parameters (a missing column? the data has "
+                f"{', '.join(sorted(columns))})", text, found[extra], extra)
         raise InvalidExpression("Descent draws losses of one or two variables; found "
                                 + ", ".join(names), text, found[extra], extra)
-    symbols = {name: sympy.Symbol(name, real=True) for name in names}
+    symbols = {name: sympy.Symbol(name, real=True) for name in names + used}
     try:
         expr = _Builder(text, symbols).build(tree)
     except InvalidExpression:
@@ -545,8 +556,13 @@ def parse(text: str) -> Parsed:
         raise InvalidExpression("SymPy could not handle this expression; try writing it "
                                 "differently", text) from err
     if not names:
+        if columns:
+            raise InvalidExpression("the loss has no parameter: every name in it is a data "
+                                    "column; add one or two parameters, as w and b in "
+                                    "(w*x + b - y)^2", text)
         raise InvalidExpression("the expression has no variable: write a loss of one or two "
                                 "variables, such as x^2 + y^2", text)
     return Parsed(expr=expr,
                   variables=tuple(names), symbols=tuple(symbols[n] for n in names),
-                  text=" ".join(text.split()))
+                  text=" ".join(text.split()), columns=tuple(used),
+                  column_symbols=tuple(symbols[n] for n in used))

@@ -7,6 +7,12 @@ form of :mod:`optimizers.fused`: about a dozen numpy calls per step for all of t
 in place into preallocated histories. Lion and Adadelta call their own ``update`` on their rows.
 Values are evaluated once, after the loop, on all recorded points.
 
+With a dataset loss (one with ``batch_gradient`` and ``n_rows``) and a ``batch_size`` below the
+number of rows, every optimizer steps on mini-batches: each epoch is a seeded permutation of the
+rows cut into consecutive batches (the last one smaller when the batch size does not divide the
+rows, as PyTorch's ``DataLoader`` with ``drop_last=False``); step ``t`` uses the same batch for all
+optimizers and starts. The exact full-data gradients are then evaluated after the loop.
+
 Divergence is found after the loop: each run depends only on its own history, so marking the first
 bad point afterwards and blanking what follows is the same as stopping the run there (a run that
 went bad meanwhile keeps being stepped on garbage, harmlessly, under ``np.errstate``; the loop
@@ -40,8 +46,10 @@ class Run:
         starts: ``(S, n)`` starting points.
         points: ``(O, S, T + 1, n)`` positions; NaN from the point where a run diverged.
         values: ``(O, S, T + 1)`` loss at each point; NaN from divergence.
-        gradients: ``(O, S, T + 1, n)`` exact loss gradient at each point (sgd's noisy or
-            mini-batch estimate is ``states["sgd"]["gradient_estimate"]``); NaN from divergence.
+        gradients: ``(O, S, T + 1, n)`` exact loss gradient at each point (the full-data one for a
+            dataset loss); the gradient a rule used instead (sgd's noisy estimate, or every
+            optimizer's mini-batch gradient) is ``states[name]["gradient_estimate"]``; NaN from
+            divergence.
         diverged_at: ``(O, S)`` index of the first bad point (non-finite position, value or
             gradient, or a position outside ``box``); -1 where the run never diverged.
         lr: ``(O, T)`` learning rate each optimizer used at each step (Adagrad's after ``lr_decay``).
@@ -49,10 +57,17 @@ class Run:
             Buffers carried from point to point are ``(S, T + 1, n)``: index ``i`` is the state at
             point ``i`` (0: the initial state). Per-step arrays are ``(S, T, n)``: ``effective_lr``
             (every optimizer) is ``|x_{t+1} - x_t| / |g_t|`` per coordinate, with ``g_t`` the gradient
-            the rule used (NaN where it is 0), and sgd's ``gradient_estimate``. NaN from divergence.
-        hyper: the hyper-parameters each optimizer ran with (defaults filled in).
+            the rule used (NaN where it is 0), and ``gradient_estimate``: sgd's noisy gradient, or
+            with mini-batches every optimizer's batch gradient. NaN from divergence.
+        hyper: the hyper-parameters each optimizer ran with (defaults filled in; with a dataset
+            loss sgd's ``noise`` is 0: its noise comes from the batches).
         box: ``(n, 2)`` bounds outside which a position counts as diverged.
-        steps, seed, batch_size: as given.
+        steps, seed: as given.
+        batch_size: rows per step for a dataset loss (its number of rows when not given: full
+            batch); None for other losses.
+        steps_per_epoch: ``ceil(n_rows / batch_size)`` for a dataset loss, else None.
+        epoch: ``(T,)`` the 0-based epoch of each step (``t // steps_per_epoch``) for a dataset
+            loss, else None; after step ``t`` the run has seen ``(t + 1) / steps_per_epoch`` epochs.
 
     Arrays may be views of shared internal buffers: treat them as read-only.
     """
@@ -71,6 +86,8 @@ class Run:
     seed: int | None = None
     batch_size: int | None = None
     labels: tuple[str, ...] = field(default=())
+    steps_per_epoch: int | None = None
+    epoch: np.ndarray | None = None
 
 
 def simulate(loss, optimizers: Sequence[str] | str, starts, steps: int, lr: Any = 0.01,
@@ -95,8 +112,12 @@ def simulate(loss, optimizers: Sequence[str] | str, starts, steps: int, lr: Any 
         domain: ``(lo, hi)`` per coordinate; a coordinate outside
             ``[lo - 10 (hi - lo), hi + 10 (hi - lo)]`` counts as diverged. With neither ``bound`` nor
             ``domain`` the bound is ``DEFAULT_BOUND`` (1e6); with both, both apply.
-        batch_size: with a dataset loss, sgd's gradient is the mean over ``batch_size`` distinct rows
-            drawn at random each step (the same rows for all its starts) instead of Gaussian noise.
+        batch_size: with a dataset loss (``batch_gradient(points, rows)`` and ``n_rows``), every
+            optimizer steps on the mean gradient over ``batch_size`` rows: each epoch is a seeded
+            random permutation of the rows cut into consecutive batches, the last one smaller when
+            ``batch_size`` does not divide ``n_rows`` (every row is used once per epoch); each step's
+            batch is shared by all optimizers and starts. Omitted or ``n_rows``: full batch (the
+            same run, bit for bit). With a dataset loss sgd adds no Gaussian noise.
 
     Returns:
         A :class:`Run`.
@@ -112,6 +133,8 @@ def simulate(loss, optimizers: Sequence[str] | str, starts, steps: int, lr: Any 
     rates = _rates(names, lr, steps)
     box = _box(starts.shape[1], bound, domain)
     rows_of_data, batch_size = _batch(loss, batch_size)
+    if rows_of_data is not None and "sgd" in hyper:
+        hyper["sgd"] = {**hyper["sgd"], "noise": 0.0}     # the batches are the noise
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):
         return _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data,
@@ -137,13 +160,15 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
     used_lr = {name: rates[name] for name in own_names}
 
     # sgd's gradient estimate: Gaussian noise drawn block by block (step t's noise does not depend
-    # on the number of steps), or one mini-batch per step, drawn in the loop.
+    # on the number of steps); or, with mini-batches, every row's batch gradient (drawn in the loop).
     sgd = block.get("sgd")
     noise = estimates = None
     if sgd is not None and rows_of_data is None and hyper["sgd"]["noise"] > 0:
         noise = np.empty((steps, count, n))               # drawn block by block in the loop
-    elif sgd is not None and rows_of_data is not None:
-        estimates = np.empty((steps, count, n))
+    batched = rows_of_data is not None and batch_size < rows_of_data
+    per_epoch = -(-rows_of_data // batch_size) if rows_of_data is not None else None
+    if batched:
+        estimates = np.empty((steps, rows, n))
 
     if fused_names:
         t_all = np.arange(steps)
@@ -184,7 +209,7 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
         use_l2, use_amsgrad, use_centered, use_buf, use_decoupled = flags
         coef, COEF = fz.coef_first, fz.coef                # SGD's first buffer takes g whole
     fused = bool(fused_names)
-    noisy, batched = noise is not None, estimates is not None
+    noisy = noise is not None
     last = steps
     for start in range(0, steps, _CHUNK):
         stop = min(steps, start + _CHUNK)
@@ -196,8 +221,15 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
             NOISE[:, sgd] = noise[start:stop]
         for t in range(start, stop):
             x = X[t]
-            g = gradient(x)
-            G[t] = g
+            if batched:                                   # full gradients: after the loop
+                j = t % per_epoch
+                if j == 0:
+                    order_of_rows = rng.permutation(rows_of_data)
+                g = loss.batch_gradient(x, order_of_rows[j * batch_size:(j + 1) * batch_size])
+                estimates[t] = g
+            else:
+                g = gradient(x)
+                G[t] = g
             if fused:
                 # --- one fused moment step for all fused rows (optimizers.fused explains it) ---
                 i = t - start
@@ -206,9 +238,6 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
                     add(gf, NOISE[i], out=GU)
                 else:
                     GU[...] = gf
-                    if batched:
-                        batch = rng.choice(rows_of_data, size=batch_size, replace=False)
-                        GU[sgd] = estimates[t] = loss.batch_gradient(xf[sgd], batch)
                 if use_l2:
                     mul(L2, xf, out=XL2)
                     add(GU, XL2, out=GU)
@@ -264,13 +293,15 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
     if last < steps:
         X[last + 1:] = np.nan
         G[last + 1:] = np.nan
-    G[last] = gradient(X[last])
-    estimate = None                                       # sgd's gradient estimates, (T, S, n)
+    if not batched:
+        G[last] = gradient(X[last])
+    estimate = used_rows = None                           # the gradients the rules used, if not G
     if noise is not None:
-        estimate = G[:-1, sgd] + noise
-    elif estimates is not None:
-        estimate = estimates
-    values, good, effective = _inspect(loss, X, G, box, sgd, estimate)
+        estimate, used_rows = G[:-1, sgd] + noise, sgd
+    elif batched:
+        estimate, used_rows = estimates, slice(None)
+    values, good, effective = _inspect(loss, X, G, box, used_rows, estimate,
+                                       gradient if batched else None, last)
 
     # Divergence: the first bad point of each run; it and everything after it become NaN, and so
     # do the effective learning rates of the steps that start or end there.
@@ -297,7 +328,9 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
                 recorded[info.name] = _per_start(own_states[name][info.name], slice(None), ends)
             elif info.slot is not None:
                 recorded[info.name] = _per_start(slot_history[info.slot], rows_o, ends)
-        if name == "sgd":
+        if batched:
+            recorded["gradient_estimate"] = _per_start(estimates, rows_o, ends)
+        elif name == "sgd":
             used = G[:-1, sgd] if estimate is None else estimate
             recorded["gradient_estimate"] = _per_start(used, slice(None), ends)
         recorded["effective_lr"] = effective[:, rows_o].transpose(1, 0, 2)
@@ -320,17 +353,20 @@ def _simulate(loss, names, starts, steps, hyper, rates, box, rng, rows_of_data, 
         optimizers=tuple(names), starts=starts, points=per_run(X), values=per_run(values),
         gradients=per_run(G), diverged_at=diverged.astype(int), lr=lr_table, states=states,
         hyper={name: dict(hyper[name]) for name in names}, box=box, steps=steps, seed=seed,
-        batch_size=batch_size, labels=tuple(OPTIMIZERS[name].label for name in names))
+        batch_size=batch_size, labels=tuple(OPTIMIZERS[name].label for name in names),
+        steps_per_epoch=per_epoch if rows_of_data is not None else None,
+        epoch=np.arange(steps) // per_epoch if rows_of_data is not None else None)
 
 
-def _inspect(loss, X, G, box, sgd, estimate):
+def _inspect(loss, X, G, box, used_rows, estimate, gradient=None, last=None):
     """One pass over the recorded history, in blocks of steps small enough to stay in cache.
 
     Returns the values ``(T + 1, rows)``; whether each point is good ``(T + 1, rows)``: finite
     value and gradient and a position inside the box (which is finite, so non-finite positions
     fail too; coordinates are tested one at a time, numpy reduces slowly over a short last axis);
     and the effective learning rate ``|x_{t+1} - x_t| / |g_t|`` ``(T, rows, n)``, with ``g_t`` the
-    gradient the rule used (sgd's ``estimate`` on the ``sgd`` rows), NaN where ``g_t = 0``.
+    gradient the rule used (``estimate`` on the rows ``used_rows``, else ``G``), NaN where
+    ``g_t = 0``. With ``gradient``, ``G`` up to point ``last`` is first filled in with it.
     """
     steps, rows, n = G.shape[0] - 1, G.shape[1], G.shape[2]
     low, high = box[:, 0], box[:, 1]
@@ -340,6 +376,8 @@ def _inspect(loss, X, G, box, sgd, estimate):
     for a in range(0, steps + 1, _POST_BLOCK):
         b = min(steps + 1, a + _POST_BLOCK)
         xs, gs = X[a:b], G[a:b]
+        if gradient is not None and a <= last:
+            G[a:min(b, last + 1)] = gradient(X[a:min(b, last + 1)])
         values[a:b] = _values(loss, xs)
         ok = np.isfinite(values[a:b])
         for j in range(n):
@@ -354,7 +392,7 @@ def _inspect(loss, X, G, box, sgd, estimate):
             np.abs(e, out=e)
             magnitude = np.abs(G[a:c])
             if estimate is not None:
-                magnitude[:, sgd] = np.abs(estimate[a:c])
+                magnitude[:, used_rows] = np.abs(estimate[a:c])
             np.divide(e, magnitude, out=e)
             zero = magnitude == 0
             if zero.any():
@@ -508,11 +546,16 @@ def _box(n: int, bound, domain) -> np.ndarray:
 
 
 def _batch(loss, batch_size):
-    if batch_size is None:
+    """``(n_rows, batch_size)`` for a dataset loss (``batch_size`` = ``n_rows`` when omitted),
+    ``(None, None)`` for another loss without ``batch_size``."""
+    dataset = hasattr(loss, "batch_gradient") and hasattr(loss, "n_rows")
+    if batch_size is None and not dataset:
         return None, None
-    if not (hasattr(loss, "batch_gradient") and hasattr(loss, "n_rows")):
+    if not dataset:
         raise ValueError(f"batch_size={batch_size!r} needs a dataset loss (with batch_gradient and n_rows)")
     n_rows = int(loss.n_rows)
+    if batch_size is None:
+        return n_rows, n_rows
     batch_size = _whole(batch_size, "batch_size", 1)
     if batch_size > n_rows:
         raise ValueError(f"batch_size={batch_size} is larger than the dataset ({n_rows} rows)")
