@@ -2,9 +2,10 @@
 
 SymPy's work cannot be interrupted inside the process (a thread cannot stop big-integer or
 assumption computations, and ``signal.alarm`` works only on the main thread, while Streamlit runs
-scripts in worker threads). ``compile_loss_within`` therefore first compiles the text in a forked
-child process and kills it at the deadline; only text that compiled there in time is compiled in
-this process (the same deterministic work: the child shares the parent's state and hash seed).
+scripts in worker threads). ``compile_loss_within`` therefore first compiles the text in a child
+process (forked by a small fork server, ``landscapes._compile_server``, never by the
+multi-threaded page server itself) and kills it at the deadline; only text that compiled there in
+time is compiled in this process.
 
 What makes it hold a classroom:
 
@@ -18,25 +19,22 @@ What makes it hold a classroom:
 - **Memory of outcomes.** Texts refused for being invalid or too slow are remembered (at most
   ``REMEMBER`` of them, oldest forgotten first) and refused again at once; texts accepted are
   remembered too, and compiled in-process without a new child (``compile_loss`` caches them).
-- **Children die with the server.** The child asks the kernel for ``SIGKILL`` when its parent
-  dies (``prctl(PR_SET_PDEATHSIG)``; Linux), even when the server itself is killed with SIGKILL,
-  and closes every inherited file descriptor except its result pipe and stdio, so it never holds
-  the server's listening socket (a restart on the same port works). Note: the kernel sends that
-  signal when the *thread* that forked exits; the forking thread here always waits for its
-  child, so the child is gone before that thread can end.
+- **Children die with the server.** Children are forked by the fork server, a single-threaded
+  process started by fork + exec with every other file descriptor closed (so neither it nor a
+  child holds the listening socket: a restart on the same port works). It exits when its stdin,
+  a pipe from the server, closes: when the server dies, even by SIGKILL. Each child asks the
+  kernel for ``SIGKILL`` when the fork server dies (``prctl(PR_SET_PDEATHSIG)``).
 """
 from __future__ import annotations
 
 import collections
 import contextlib
-import ctypes
-import ctypes.util
-import math
+import json
 import os
-import pickle
-import resource
-import select
+import queue
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -44,7 +42,7 @@ from .loss import Loss, compile_loss
 from .parse import InvalidExpression
 
 __all__ = ["compile_loss_within", "DEFAULT_SECONDS", "MAX_CHILDREN", "REMEMBER",
-           "forget_outcomes"]
+           "forget_outcomes", "warm_up"]
 
 DEFAULT_SECONDS = 3.0          # CPU seconds a typed loss may take to compile
 MAX_CHILDREN = max(1, os.cpu_count() or 1)
@@ -54,7 +52,6 @@ MIN_WALL_SECONDS = 30.0        # ... multiple of the deadline, and never before 
 REMEMBER = 512                 # outcomes remembered (per text), oldest forgotten first
 POLL_SECONDS = 0.02
 
-_PR_SET_PDEATHSIG = 1
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 _slots = threading.BoundedSemaphore(MAX_CHILDREN)
@@ -99,7 +96,7 @@ def compile_loss_within(text: str, seconds: float = DEFAULT_SECONDS) -> Loss:
     known, outcome = _recall(_refused, key)
     if known:
         raise _rebuilt(*outcome, text)
-    if _recall(_accepted, key)[0] or not hasattr(os, "fork"):
+    if _recall(_accepted, key)[0] or not hasattr(os, "fork"):   # no fork: unbounded
         return compile_loss(text)
     if not _slots.acquire(timeout=QUEUE_SECONDS):
         raise InvalidExpression("the server is busy compiling other losses; try again in a "
@@ -116,68 +113,107 @@ def compile_loss_within(text: str, seconds: float = DEFAULT_SECONDS) -> Loss:
     return compile_loss(text)
 
 
+class _Server:
+    """Client of the fork server (``landscapes._compile_server``): started on first use with
+    ``subprocess`` (fork + exec, file descriptors closed), one reader thread hands each reply to
+    the request that waits for it."""
+
+    def __init__(self):
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "landscapes._compile_server"], cwd=root, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            close_fds=True, start_new_session=False)
+        self.lock = threading.Lock()
+        self.next_id = 0
+        self.waiting: dict[int, queue.SimpleQueue] = {}
+        threading.Thread(target=self._read, daemon=True, name="guard-replies").start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                box = self.waiting.get(record.get("id"))
+            if box is not None:
+                box.put(record)
+        with self.lock:                  # the fork server died: wake everybody
+            for box in self.waiting.values():
+                box.put({"dead": True})
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def submit(self, text: str, seconds: float) -> tuple[int, queue.SimpleQueue]:
+        with self.lock:
+            self.next_id += 1
+            rid = self.next_id
+            box = self.waiting[rid] = queue.SimpleQueue()
+            line = json.dumps({"id": rid, "text": text, "seconds": seconds}) + "\n"
+            self.proc.stdin.write(line.encode())
+            self.proc.stdin.flush()
+        return rid, box
+
+    def done(self, rid: int) -> None:
+        with self.lock:
+            self.waiting.pop(rid, None)
+
+
+_server: _Server | None = None
+_server_lock = threading.Lock()
+
+
+def _fork_server() -> _Server:
+    """The running fork server, started if needed. Forking the page's server itself is unsafe:
+    its other threads (other sessions) may hold the import lock or another lock at that moment,
+    and a child that needs it hangs forever (seen: eight sessions at once, typed losses refused
+    as "too busy")."""
+    global _server
+    with _server_lock:
+        if _server is None or not _server.alive():
+            _server = _Server()
+        return _server
+
+
+def warm_up() -> None:
+    """Start the fork server now (it takes a second or two: Python, NumPy and SymPy load)."""
+    with contextlib.suppress(InvalidExpression):
+        compile_loss_within("x^2 + 1", seconds=DEFAULT_SECONDS)
+
+
 def _compile_in_child(text: str, seconds: float) -> tuple[tuple | None, bool]:
-    """Run ``compile_loss(text)`` in a forked child: (None or (message, position, snippet),
-    whether that outcome is the text's own, i.e. worth remembering)."""
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:   # the child: never returns
-        _child(text, seconds, write_end, parent)
-    os.close(write_end)
+    """Run ``compile_loss(text)`` in a child of the fork server: (None or (message, position,
+    snippet), whether that outcome is the text's own, i.e. worth remembering)."""
+    server = _fork_server()
     try:
-        return _await_child(pid, read_end, text, seconds)
+        rid, box = server.submit(text, seconds)
+    except OSError:
+        return ("the expression could not be checked now; try again in a moment", None, ""), False
+    pid = None
+    try:
+        outcome, lasting, pid = _await_child(box, seconds)
+        return outcome, lasting
     finally:
-        os.close(read_end)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)     # a no-op when it has finished
+            _until_ended(box)                    # the slot is free once the child is gone
+        server.done(rid)
 
 
-def _child(text: str, seconds: float, write_end: int, parent: int) -> None:
-    code = 0
-    try:
-        _die_with_parent(parent)
-        # keep stdio and the result pipe; drop the rest (the server's listening socket above all)
-        os.closerange(3, write_end)
-        os.closerange(write_end + 1, _max_fd())
-        cpu = max(1, math.ceil(seconds)) + 1    # backstop: the kernel's SIGXCPU / SIGKILL
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+def _until_ended(box: queue.SimpleQueue, limit: float = 5.0) -> None:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
         try:
-            compile_loss(text)
-            outcome = None
-        except InvalidExpression as exc:
-            outcome = (str(exc), exc.position, exc.snippet)
-        except Exception as exc:  # noqa: BLE001 - reported as a message by the parent
-            outcome = (f"this expression could not be compiled ({type(exc).__name__})", None, "")
-        data = pickle.dumps(outcome)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(write_end, view):]
-    except BaseException:  # noqa: BLE001 - a child never returns into the parent's code
-        code = 1
-    finally:
-        os._exit(code)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux); if the parent is
-    already gone, exit now."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _max_fd() -> int:
-    try:
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    except (ValueError, OSError):
-        soft = 4096
-    return soft if 0 < soft < 1 << 20 else 1 << 16
+            record = box.get(timeout=max(0.0, end - time.monotonic()))
+        except queue.Empty:
+            return
+        if "status" in record or record.get("dead"):
+            return
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -191,39 +227,39 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
-def _await_child(pid: int, read_end: int, text: str, seconds: float):
+def _await_child(box: queue.SimpleQueue, seconds: float):
+    """Wait for the child's outcome while its CPU time is within ``seconds``:
+    (outcome, whether it is the text's own, the child's pid or None)."""
     too_slow = (f"the expression takes too long to differentiate (more than {seconds:g} s of "
                 "computing): simplify it, e.g. smaller powers or less nesting", None, "")
+    busy = ("the server is too busy to compile this expression now; try again in a moment",
+            None, "")
     wall_cap = time.monotonic() + max(MIN_WALL_SECONDS, WALL_FACTOR * seconds)
-    chunks = []
+    pid = None
     while True:
-        ready, _, _ = select.select([read_end], [], [], POLL_SECONDS)
-        if ready:
-            chunk = os.read(read_end, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            continue
-        cpu = _cpu_seconds(pid)
+        try:
+            record = box.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            record = {}
+        if record.get("dead"):
+            return busy, False, pid
+        if "pid" in record:
+            pid = record["pid"]
+        if "outcome" in record:
+            outcome = record["outcome"]
+            return (None if outcome is None else tuple(outcome)), True, pid
+        if "status" in record:           # ended without an outcome: killed (RLIMIT_CPU, ...)
+            box.put(record)                  # seen again by _until_ended
+            status = record["status"]
+            if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU,
+                                                                   signal.SIGKILL):
+                return too_slow, True, pid
+            return ("this expression could not be compiled", None, ""), False, pid
+        cpu = _cpu_seconds(pid) if pid is not None else None
         if cpu is not None and cpu > seconds:
-            return too_slow, True
+            return too_slow, True, pid
         if time.monotonic() > wall_cap:
-            return ("the server is too busy to compile this expression now; try again in a "
-                    "moment", None, ""), False
-    try:
-        return pickle.loads(b"".join(chunks)), True
-    except Exception:  # noqa: BLE001 - no answer: the child died (killed by RLIMIT_CPU, ...)
-        _, status = _reap(pid)
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
-            return too_slow, True
-        return ("this expression could not be compiled", None, ""), False
-
-
-def _reap(pid: int):
-    try:
-        return os.waitpid(pid, 0)
-    except ChildProcessError:
-        return pid, 0
+            return busy, False, pid
 
 
 def _rebuilt(message: str, position, snippet: str, text: str) -> InvalidExpression:
