@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlencode
 
-# ``import pandas`` above: plotly's validators take pandas from sys.modules without importing it;
-# while another session's thread is still importing pandas they found a half-initialised module
-# ("partially initialized module 'pandas' has no attribute 'Series'", seen with 8 sessions at
-# once). An import statement waits for an import in progress, so each run passes here first.
-
-import pandas  # noqa: F401 - whole before any figure: plotly looks it up in sys.modules
+# pandas, imported whole before any figure: plotly's validators take it from sys.modules without
+# importing it, and while another session's thread was still importing pandas they found a
+# half-initialised module ("partially initialized module 'pandas' has no attribute 'Series'",
+# seen with 8 sessions at once). An import statement waits for an import in progress.
+import pandas  # noqa: F401
 import streamlit as st
 
 import settings as cfg
