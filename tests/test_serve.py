@@ -14,9 +14,7 @@ as root).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -24,7 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from _server import ROOT, _healthy, free_port, launch_chromium, page_problems, wait_for_figures
+from _server import (ROOT, _healthy, _stop, free_port, launch_chromium, page_problems,
+                     wait_for_figures)
 
 pytestmark = pytest.mark.browser
 
@@ -61,14 +60,7 @@ def serve(tmp_path: Path, workers: int = 2):
             raise RuntimeError(f"serve.sh exited with {proc.returncode}:\n{_read(log)}")
         yield url, run, [f"127.0.0.1:{p}" for p in range(base, base + workers)]
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        _stop(proc)          # SIGTERM to serve.sh's group: it stops nginx and the backends
         log.close()
 
 
