@@ -1,7 +1,7 @@
 # `make test` installs everything the suite needs (Debian's chromium when missing) and runs it all.
 PYTHON ?= python3
 
-.PHONY: test deps bench run
+.PHONY: test deps bench run serve
 
 deps:
 	command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
@@ -15,3 +15,6 @@ bench:
 
 run:
 	$(PYTHON) -m streamlit run app.py
+
+serve:
+	deploy/serve.sh

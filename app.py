@@ -10,6 +10,11 @@ from dataclasses import replace
 import math
 from urllib.parse import urlencode
 
+# pandas, imported whole before any figure: plotly's validators take it from sys.modules without
+# importing it, and while another session's thread was still importing pandas they found a
+# half-initialised module ("partially initialized module 'pandas' has no attribute 'Series'",
+# seen with 8 sessions at once). An import statement waits for an import in progress.
+import pandas  # noqa: F401
 import streamlit as st
 
 import settings as cfg
@@ -164,11 +169,11 @@ def _load(s: cfg.Settings) -> None:
     _set_domain(s.domain)
     _set_starts(s.starts)
     ss.opts = list(s.optimizers)
-    ss.lr = cfg.snap_lr(s.lr)
+    ss.lr = s.lr                       # exact: the slider offers it (cfg.lr_choices)
     overrides, hyper = dict(s.lr_overrides), {(o, p): v for o, p, v in s.hyper}
     for name, spec in OPTIMIZERS.items():
         _put(f"lr_on_{name}", name in overrides)
-        _put(f"lr_{name}", cfg.snap_lr(overrides.get(name, s.lr)))
+        _put(f"lr_{name}", overrides.get(name, s.lr))
         for p in spec.params:
             _put(f"hp_{name}_{p.name}", hyper.get((name, p.name), p.default))
     ss.sched = s.schedule
@@ -310,7 +315,11 @@ def loss_panel():
         ss.good_expr = ss.expr
     except InvalidExpression as exc:
         error = exc
-        loss = get_loss(ss.good_expr)
+        try:
+            loss = get_loss(ss.good_expr)
+        except InvalidExpression:   # evicted and refused now (e.g. a busy server): the default
+            ss.good_expr = cfg.default_settings().expression
+            loss = get_loss(ss.good_expr)
     if loss.n != ss.dim:   # a new number of variables: a fresh domain and start
         fitted = cfg.fit_dimension(_settings_from_widgets(), loss.n)
         _set_domain(fitted.domain)
@@ -327,11 +336,12 @@ def domain_panel(variables) -> None:
                         min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT)
         c2.number_input(f"{name} to", key=f"d{j}hi", step=0.5, format="%g",
                         min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT)
-        if not ss[f"d{j}lo"] < ss[f"d{j}hi"]:
-            bad.append(name)
+        problem = cfg.domain_problem([(ss[f"d{j}lo"], ss[f"d{j}hi"])])
+        if problem:
+            bad.append((name, problem))
     if bad:
-        st.error(f"The range of {', '.join(bad)} needs 'from' < 'to'; showing the last good "
-                 "domain.")
+        st.error(f"The range of {', '.join(n for n, _ in bad)}: {bad[0][1]}; showing the last "
+                 "good domain.")
     else:
         ss.good_domain = tuple((float(ss[f"d{j}lo"]), float(ss[f"d{j}hi"]))
                                for j in range(len(variables)))
@@ -369,7 +379,7 @@ def _param_widget(p, key: str, label: str | None = None) -> None:
 def optimizer_panel() -> None:
     st.multiselect("Optimizers", list(OPTIMIZERS), key="opts",
                    format_func=lambda o: OPTIMIZERS[o].label)
-    st.select_slider("Learning rate γ (log scale, shared)", cfg.LR_GRID, key="lr",
+    st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
                      format_func=_lr_format)
     for o in ss.opts:
         spec = OPTIMIZERS[o]
@@ -377,8 +387,9 @@ def optimizer_panel() -> None:
             st.checkbox("own learning rate", key=_draw(f"lr_on_{o}"), on_change=_on_own_lr,
                         args=(o,))
             if ss[f"lr_on_{o}"]:
-                st.select_slider(f"{spec.label} learning rate", cfg.LR_GRID,
-                                 key=_draw(f"lr_{o}"), format_func=_lr_format)
+                key = _draw(f"lr_{o}")
+                st.select_slider(f"{spec.label} learning rate", cfg.lr_choices(ss[key]),
+                                 key=key, format_func=_lr_format)
             for p in spec.params:
                 _param_widget(p, f"hp_{o}_{p.name}")
 
@@ -509,12 +520,18 @@ def page() -> None:
                 problems.append(f"Ignored the link's domain and starts: they have {s.n} "
                                 f"coordinate(s) but the loss has {loss.n} variable(s)")
             s = cfg.fit_dimension(s, loss.n)
+        s, changed = cfg.fit_widgets(s)   # too narrow a domain, starts outside it: reported
+        problems += changed
         _load(s)
         ss.link_problems = problems
     st.title("Descent")
     st.caption("Type a loss, pick optimizers, and watch them walk down the landscape.")
-    for message in ss.get("link_problems", []):
-        st.warning(message)
+    if ss.get("link_problems"):
+        # the messages quote the untrusted link: plain text, never Markdown (st.warning would
+        # render [text](url) as a link and ![t](url) as an image the browser fetches)
+        st.warning("Some of this link's settings could not be used:", icon="⚠️")
+        for message in cfg.shown_problems(ss.link_problems):
+            st.text(message)
 
     with st.sidebar:
         st.header("Loss")
@@ -536,13 +553,18 @@ def page() -> None:
         st.info("Pick at least one optimizer in the sidebar.")
         share_link(s)
         return
-    result = compute(s)
     runs = [(o, i) for o in range(len(s.optimizers)) for i in range(len(s.starts))]
     labels = {r: f"{OPTIMIZERS[s.optimizers[r[0]]].label} · start {r[1] + 1}" for r in runs}
     if ss.get("inspect") not in labels:
         ss.inspect = runs[0]
-    player(get_message(s, ss.inspect), key="player", on_click=_on_player_click,
-           on_drag=_on_player_drag)
+    try:
+        result = compute(s)
+        message = get_message(s, ss.inspect)
+    except InvalidExpression as exc:   # the loss evicted from the caches and refused now
+        show_error(exc)
+        share_link(s)
+        return
+    player(message, key="player", on_click=_on_player_click, on_drag=_on_player_drag)
     st.selectbox("Step inspector: which run", runs, key="inspect", format_func=labels.get,
                  help="The inspector under the loss plot shows this run's update at the "
                       "player's step, with the numbers substituted.")

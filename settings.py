@@ -16,8 +16,9 @@ from landscapes import PRESETS
 from landscapes.parse import MAX_LENGTH
 from optimizers import OPTIMIZERS, SCHEDULES
 
-__all__ = ["Settings", "LR_GRID", "snap_lr", "to_query", "from_query", "for_preset", "fit_dimension",
-           "DEFAULT_PRESET", "MAX_STARTS", "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT"]
+__all__ = ["Settings", "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
+           "fit_dimension", "fit_widgets", "domain_problem", "shown_problems", "DEFAULT_PRESET", "MAX_STARTS",
+           "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT"]
 
 DEFAULT_PRESET = "himmelblau"
 DEFAULT_OPTIMIZERS = ("gd", "momentum", "adam")
@@ -26,6 +27,9 @@ STEPS_RANGE = (1, 5000)
 RESOLUTION_RANGE = (20, 300)
 SPEED_RANGE = (10, 1000)           # animation frame duration, ms
 DOMAIN_LIMIT = 1e6
+MIN_DOMAIN_WIDTH = 1e-6            # absolute; also at least 1e-9 of the bounds' size (sliders)
+MAX_SHOWN_PROBLEMS = 5             # messages about one link shown at most (then "and k more")
+MAX_PROBLEM_CHARS = 160            # each cut to this length
 SEED_RANGE = (0, 2**31 - 1)
 PLAIN_KEYS = frozenset({"f", "p", "d", "s", "o", "lr", "n", "sch", "wu", "seed", "res", "spd",
                         "logc", "logy"})
@@ -39,6 +43,40 @@ def snap_lr(value: float) -> float:
     """The grid learning rate nearest to ``value`` on a log scale."""
     value = min(max(float(value), LR_GRID[0]), LR_GRID[-1])
     return min(LR_GRID, key=lambda g: abs(math.log(g) - math.log(value)))
+
+
+def lr_choices(*values: float) -> tuple[float, ...]:
+    """The learning-rate slider's options: the grid plus ``values`` (a link's exact rates,
+    e.g. 0.039, are kept as they are instead of being moved to the grid's 0.04)."""
+    return tuple(sorted(set(LR_GRID).union(float(v) for v in values)))
+
+
+def domain_problem(domain) -> str | None:
+    """Why the page cannot show ``domain`` ((lo, hi) per variable), or None if it can.
+
+    Each range needs lo < hi, and a width the sliders can step through: at least
+    MIN_DOMAIN_WIDTH and 1e-9 of the bounds' magnitude (``d=0,1e-322;0,1`` would make the start
+    sliders' step, a 400th of the width, zero).
+    """
+    for lo, hi in domain:
+        if not lo < hi:
+            return "each range needs 'from' < 'to'"
+        if hi - lo < max(MIN_DOMAIN_WIDTH, 1e-9 * max(abs(lo), abs(hi))):
+            return (f"a range narrower than {MIN_DOMAIN_WIDTH:g} (or a billionth of its bounds) "
+                    "is too narrow for the sliders")
+    return None
+
+
+def shown_problems(problems: list[str]) -> list[str]:
+    """At most MAX_SHOWN_PROBLEMS messages, each at most MAX_PROBLEM_CHARS long, the last one
+    saying how many more there were. Shown as plain text (they quote the untrusted link)."""
+    def cut(text: str) -> str:
+        return text if len(text) <= MAX_PROBLEM_CHARS else text[:MAX_PROBLEM_CHARS - 3] + "..."
+    if len(problems) <= MAX_SHOWN_PROBLEMS:
+        return [cut(p) for p in problems]
+    kept = [cut(p) for p in problems[:MAX_SHOWN_PROBLEMS - 1]]
+    return kept + [f"... and {len(problems) - len(kept)} more problems with this link "
+                   "(ignored as well)"]
 
 
 @dataclass(frozen=True)
@@ -229,7 +267,7 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
         o if o in OPTIMIZERS else _raise(f"no optimizer {o!r}") for o in t.split(",") if o)))
     if opts is not None:
         changes["optimizers"] = opts
-    lr = take("lr", lambda t: snap_lr(_float(t, 1e-5, 10)))
+    lr = take("lr", lambda t: _float(t, 1e-5, 10))   # exact: the slider offers it (lr_choices)
     if lr is not None:
         changes["lr"] = lr
     overrides, hyper, sched_params = [], [], []
@@ -240,7 +278,7 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     for key in q:   # in the link's order, which is the page's widget order
         parts = key.split(".")
         if parts[0] == "lr" and len(parts) == 2 and parts[1] in OPTIMIZERS:
-            v = take(key, lambda t: snap_lr(_float(t, 1e-5, 10)))
+            v = take(key, lambda t: _float(t, 1e-5, 10))
             if v is not None:
                 overrides.append((parts[1], v))
         elif parts[0] == "h" and len(parts) == 3 and parts[1] in OPTIMIZERS:
@@ -285,6 +323,32 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
             problems.append("Ignored the starts: they do not match the link's domain")
         s = replace(s, starts=(tuple((lo + hi) / 2 for lo, hi in s.domain),))
     return s, problems
+
+
+def fit_widgets(s: Settings) -> tuple[Settings, list[str]]:
+    """``s`` as the page's widgets can show it, and one message per change made.
+
+    ``from_query`` reads what a link says; this is what the page can draw of it: a domain too
+    narrow for the sliders (``domain_problem``) is replaced by [-3, 3] per variable (and the
+    starts by its centre), and a start outside the domain is moved to its nearest point inside
+    (the start sliders span the domain only): reported, never silent.
+    """
+    problems = []
+    problem = domain_problem(s.domain)
+    if problem:
+        problems.append(f"Ignored the link's domain: {problem}")
+        s = replace(s, domain=((-3.0, 3.0),) * s.n, starts=((0.0,) * s.n,))
+    inside = tuple(tuple(min(max(c, lo), hi) for c, (lo, hi) in zip(p, s.domain))
+                   for p in s.starts)
+    for i, (p, moved) in enumerate(zip(s.starts, inside)):
+        if p != moved:
+            problems.append(f"Moved the link's start {i + 1} {_shown_point(p)} into the domain: "
+                            f"{_shown_point(moved)}")
+    return replace(s, starts=inside), problems
+
+
+def _shown_point(p) -> str:
+    return "(" + ", ".join(f"{c:.6g}" for c in p) + ")"
 
 
 def _raise(message: str):

@@ -114,7 +114,16 @@ def critical_points(loss, domain, *, grid=None, timeout=1.0, max_iter=100,
         by value within a kind. Two points are one when closer than 1e-6 of the domain's size,
         or than 25 Newton steps of the less accurate (a root of multiplicity m is approached
         linearly, each step 1/m of the distance; capped at 1% of the domain's size).
+
+    Never warns: overflow in the Hessian's norms or Newton's steps (``exp(exp(exp(x)))``) only
+    makes those samples non-finite, and they are dropped.
     """
+    with np.errstate(all="ignore"):
+        return _critical_points(loss, domain, grid=grid, timeout=timeout, max_iter=max_iter,
+                                exact=exact)
+
+
+def _critical_points(loss, domain, *, grid, timeout, max_iter, exact) -> list[CriticalPoint]:
     started = time.perf_counter()
     n = loss.n
     lo, hi = _box(domain, n)

@@ -9,6 +9,8 @@ delta) the almost-everywhere derivative, 0, is used.
 from __future__ import annotations
 
 import functools
+import math
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -222,8 +224,73 @@ def _ipow(base, n: int):
     return result
 
 
+_EXACT_FLOAT = 2 ** 53         # integers up to this size are exact in floating point
+_FLOAT_LOG_MAX = math.log(sys.float_info.max)
+
+
+def _log_abs(r: sympy.Rational) -> float:
+    """ln |r| of a nonzero exact rational, without converting it to a float (it may overflow)."""
+    p, q = abs(int(r.p)), int(r.q)
+    return _log_int(p) - _log_int(q)
+
+
+def _log_int(p: int) -> float:
+    bits = p.bit_length()
+    if bits < 1000:
+        return math.log(p)
+    return math.log(p >> (bits - 60)) + (bits - 60) * math.log(2)
+
+
 class _Printer(NumPyPrinter):
-    """NumPy code printer that writes small whole powers as ``_ipow`` (see there)."""
+    """NumPy code printer for Descent's losses.
+
+    - Small whole powers are written as ``_ipow`` (see there).
+    - Exact integers that NumPy cannot hold (beyond int64: ``sin(2^70)``, ``atan(2^64)``) are
+      written as float literals: as Python ints they made object arrays and NaN.
+    - An exact coefficient beyond the float range times a power, ``3^1000 * x^1000`` (SymPy's
+      form of ``(3x)^1000``), is written as ``(3.0*x)**1000``: the coefficient's n-th root
+      folded into the power, so values that are finite in floating point come out finite.
+    """
+
+    def _print_Integer(self, expr):
+        if abs(int(expr)) > _EXACT_FLOAT:
+            return self._float_literal(expr)
+        return super()._print_Integer(expr)
+
+    def _print_Rational(self, expr):
+        if abs(int(expr.p)) > _EXACT_FLOAT or int(expr.q) > _EXACT_FLOAT:
+            return self._float_literal(expr)
+        return super()._print_Rational(expr)
+
+    @staticmethod
+    def _float_literal(r: sympy.Rational) -> str:
+        log = _log_abs(r)
+        if log > _FLOAT_LOG_MAX:
+            return "(-numpy.inf)" if r < 0 else "numpy.inf"
+        return f"({float(sympy.Float(r, 17))!r})"
+
+    def _print_Mul(self, expr):
+        coeff, rest = expr.as_coeff_Mul()
+        if isinstance(coeff, sympy.Rational) and coeff != 0 and rest != 1:
+            log = _log_abs(coeff)
+            if abs(log) > 600:          # would overflow or underflow beside the other factors
+                folded = self._fold(coeff, log, rest)
+                if folded is not None:
+                    return folded
+        return super()._print_Mul(expr)
+
+    def _fold(self, coeff, log: float, rest):
+        """``coeff * rest`` with |coeff|^(1/n) moved into a factor ``base**n`` of ``rest``."""
+        factors = list(sympy.Mul.make_args(rest))
+        for i, f in enumerate(factors):
+            if f.is_Pow and f.exp.is_Integer and int(f.exp) >= 2 and abs(log) / int(f.exp) < 700:
+                n = int(f.exp)
+                root = math.exp(log / n)
+                inner = f"({root!r}*{self.parenthesize(f.base, 50)})**{n}"
+                others = [self._print(g) for j, g in enumerate(factors) if j != i]
+                sign = "-" if coeff < 0 else ""
+                return sign + "*".join([inner] + others)
+        return None
 
     def _print_Pow(self, expr, rational=False):
         e = expr.exp
@@ -296,6 +363,13 @@ def compile_loss(text: str) -> Loss:
     """Compile untrusted loss text (calculator or Python syntax, '^' is power) into a Loss.
 
     Raises InvalidExpression (a ValueError) whose message says what is wrong and where.
+
+    Bounds: ``parse`` refuses every constant beyond floating point and every exact number too
+    large to compute before SymPy computes it, and the gradient and Hessian have size limits.
+    SymPy's symbolic work on a valid expression (assumption queries, differentiation,
+    simplification) is *not* bounded in this process: ``tanh(asin(x)^1000)`` runs for minutes.
+    For untrusted text use ``landscapes.guard.compile_loss_within``, the bounded entry point
+    (a child process under a CPU-time deadline), as the page does.
     """
     if not isinstance(text, str):
         raise InvalidExpression("the expression must be text")

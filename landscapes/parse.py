@@ -362,6 +362,34 @@ def _log2_magnitude(value: sympy.Expr) -> float:
     return math.inf if size is None else size     # not a real float: treat as unbounded
 
 
+def _beyond_float(value: sympy.Expr) -> bool:
+    """Whether the real SymPy number ``value`` lies beyond the float range (about 1.797e308).
+
+    Plain numbers are judged exactly; any other constant (``exp(exp(3))``, ``sin(2^70)``) by a
+    15-digit evaluation. That evaluation stays cheap because every constant inside it was
+    judged the same way when it was built: each is below 1.8e308, so mpmath needs at most about
+    1024 extra bits to evaluate one more ``exp``, ``cosh`` or ``tan`` of it. Without this bound a
+    tower of constants such as ``exp(exp(exp(exp(3))))`` reached SymPy, whose sign and
+    assumption queries (``sign(sin(...))``) evaluate it to hundreds of millions of digits.
+    """
+    size = _log2_abs(value)
+    if size is None:
+        if value.is_Atom:           # pi, E
+            return False
+        approx = value.evalf(15)
+        size = _log2_abs(approx)
+        if size is None:            # no plain real value (complex parts are refused elsewhere)
+            return False
+    if size < 1023:
+        return False
+    if size >= 1025:
+        return True
+    try:
+        return not math.isfinite(float(value.evalf(20)))
+    except (OverflowError, TypeError, ValueError):
+        return True
+
+
 def _rational_bits(value: sympy.Expr) -> int:
     """Largest numerator or denominator, in bits, of the exact rationals inside ``value``."""
     return max((max(abs(r.p).bit_length(), r.q.bit_length())
@@ -426,15 +454,15 @@ class _Builder:
             digits = mantissa.replace(".", "").lstrip("0")
             point = mantissa.index(".") if "." in mantissa else len(mantissa)
             lead = len(mantissa[:point].lstrip("0"))
-            if digits and int(exponent or 0) + lead > 308:
-                raise self.fail("the number is too large for floating point (above 1e308)",
-                                pos, text)
             if len(exponent) > 5:
                 raise self.fail("the number's exponent is too long", pos, text)
+            if digits and (int(exponent or 0) + lead > 309 or not math.isfinite(float(text))):
+                raise self.fail("the number is too large for floating point (above 1.79e308)",
+                                pos, text)
             value = sympy.Float(text)
             return sympy.Integer(int(value)) if value == int(value) else value
         value = sympy.Integer(int(text))
-        if _log2_abs(value) > MAX_LOG2:
+        if _beyond_float(value):
             raise self.fail("the number is too large for floating point (above 1e308)", pos,
                             text[:12] + "...")
         return value
@@ -506,9 +534,8 @@ class _Builder:
         if value.is_number:
             if value.has(sympy.I) or value.is_extended_real is False:
                 raise self.fail("the value is not a real number", pos, snippet)
-            size = _log2_abs(value)
-            if size is not None and size > MAX_LOG2:
-                raise self.fail("the number is too large for floating point (above 1e308)",
+            if _beyond_float(value):
+                raise self.fail("the number is too large for floating point (above 1.79e308)",
                                 pos, snippet)
         # exact rationals anywhere (also coefficients, x*3^640*3^640..., and exponents) stay
         # small enough to compute with and to print (Python prints at most 4300 digits)
@@ -523,6 +550,12 @@ def parse(text: str, columns=()) -> Parsed:
     Names in ``columns`` (data columns of a per-sample loss) are symbols too but not variables:
     they do not count towards the limit of two, and ``Parsed.columns`` lists those used.
     Raises InvalidExpression (a ValueError) saying what is wrong and where.
+
+    Bounded: length, nodes and depth are capped, and every constant is checked before SymPy
+    computes with it (exact numbers by their size, other constants such as ``exp(exp(3))`` by
+    their magnitude, so towers like ``exp(exp(exp(exp(3))))`` are refused at their first level
+    beyond floating point). SymPy's assumption queries on symbolic (non-constant)
+    sub-expressions are not bounded here; ``landscapes.guard.compile_loss_within`` is.
     """
     if not isinstance(text, str):
         raise InvalidExpression("the expression must be text")

@@ -82,7 +82,8 @@ def latex(at: AppTest) -> list[str]:
 
 
 def link_warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if w.value.startswith(LINK_WARNING)]
+    """The link's problems: plain text (st.text) under one warning box."""
+    return [t.value for t in at.text if t.value.startswith(LINK_WARNING)]
 
 
 def add_button(at: AppTest):

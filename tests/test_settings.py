@@ -288,10 +288,10 @@ def test_base_settings_fill_missing_parameters():
     assert problems == [] and s == replace(base, lr=0.2)
 
 
-def test_query_lr_is_snapped_to_the_grid():
+def test_query_lr_is_kept_exactly():
     s, problems = from_query({"lr": "0.013", "lr.adam": "0.0031", "o": "gd,adam"})
     assert problems == []
-    assert s.lr == 0.012 and s.lr_overrides == (("adam", 0.003),)
+    assert s.lr == 0.013 and s.lr_overrides == (("adam", 0.0031),)
 
 
 def test_empty_optimizer_list_is_allowed():
