@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 import settings as cfg
 from landscapes import guard
 from landscapes.loss import _compile_normalised
+from viz.pack import unpack
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 BUSY = ("the server is too busy to compile this expression now; try again in a moment", None, "")
@@ -35,7 +36,9 @@ def test_a_typed_loss_refused_after_eviction_is_a_message(monkeypatch):
 
     assert not at.exception, [e.message for e in at.exception]
     assert any("too busy" in e.value for e in at.error), [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) >= 2          # the default loss is drawn instead
+    (player,) = at.get("bidi_component")            # the default loss is drawn instead
+    drawn = unpack(player.proto.bytes)
+    assert drawn["landscape"]["n"] == 2 and drawn["paths"]["T"] == 30
     assert at.text_input(key="expr").value == "x^2 + 7*y^2"   # what was typed stays
     assert "11" in at.latex[0].value      # Himmelblau, (x^2 + y - 11)^2 + ...: the default
     assert cfg.DEFAULT_PRESET == "himmelblau"
