@@ -176,6 +176,17 @@ function arrow(ctx, x0, y0, x1, y1, color, width) {
   ctx.lineTo(x1 - ux * h + uy * h * 0.5, y1 - uy * h - ux * h * 0.5); ctx.closePath(); ctx.fill();
 }
 
+// 4x4 column-major matrix product a x b (the layout of gl-matrix and plotly.js's gl3d camera).
+function mat4mul(a, b) {
+  const out = new Float64Array(16);
+  for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
+    let v = 0;
+    for (let k = 0; k < 4; k++) v += a[k * 4 + r] * b[c * 4 + k];
+    out[c * 4 + r] = v;
+  }
+  return out;
+}
+
 // An overlay canvas over a Plotly plot's plotting area, in the plot's data coordinates.
 class Overlay {
   constructor(host) {
@@ -339,6 +350,13 @@ class Player {
         margin: { l: 0, r: 0, t: 10, b: 0 } };
       layout.scene = { ...layout.scene, uirevision: "landscape" };
       await Plotly.newPlot(this.surfaceDiv, v.surface.data, layout, { ...PLOT_CONFIG, plotGlPixelRatio: 1 });
+      this.surfaceOverlay = new Overlay(sBox);
+      // the paths are projected with the scene's camera: redraw them whenever it moves
+      this.surfaceDiv.on("plotly_relayouting", () => this.redrawSoon());
+      this.surfaceDiv.on("plotly_relayout", () => this.redrawSoon());
+      this.surfaceDiv.on("plotly_afterplot", () => this.redrawSoon());
+    } else {
+      this.surfaceOverlay = null;
     }
     const mBox = el("div", "dp-view dp-map" + (land.n === 1 ? " dp-wide" : "")); this.views.appendChild(mBox);
     this.mapBox = mBox;
@@ -387,37 +405,6 @@ class Player {
       this.lossPlot.on("plotly_afterplot", () => this.redrawSoon());
       this.lossPlot.__descentHooked = true;
     }
-    if (this.surfaceDiv) await this.sync3d();
-  }
-
-  // 3-D: per optimizer one line trace (its starts separated by gaps) and one trace of markers.
-  // Traces are added or removed only when the number of optimizers changes; otherwise their
-  // colours and names are set in place and the next draw3d fills in the points.
-  async sync3d() {
-    const Plotly = window.Plotly, p = this.paths, gd = this.surfaceDiv;
-    const opts = [...new Set(p.runs.map((r) => r.optimizer))];
-    const first = (o) => p.runs.find((r) => r.optimizer === o);
-    const lineTrace = (o) => ({ type: "scatter3d", mode: "lines", x: [], y: [], z: [], name: first(o).label,
-      hoverinfo: "skip", line: { color: first(o).color, width: 5 }, showlegend: false });
-    const markerTrace = () => ({ type: "scatter3d", mode: "markers", x: [], y: [], z: [], name: "current points",
-      showlegend: false, marker: { size: 5, color: p.runs.map((r) => r.color), symbol: p.runs.map((r) => r.symbol3d),
-        line: { color: "#fff", width: 1 } },
-      text: p.runs.map((r) => `${r.label} · start ${r.start + 1}`), hovertemplate: "%{text}<br>loss %{customdata:.4g}<extra></extra>" });
-    const have = gd.data.length - this.surfaceStatic;
-    if (have !== opts.length + 1) {
-      if (have > 0) await Plotly.deleteTraces(gd, [...Array(have).keys()].map((i) => i + this.surfaceStatic));
-      await Plotly.addTraces(gd, [...opts.map(lineTrace), markerTrace()]);
-    } else {
-      const traces = [...opts.map(lineTrace), markerTrace()];
-      traces.forEach((t, j) => {
-        const i = this.surfaceStatic + j, full = gd._fullData[i];
-        Object.assign(gd.data[i], { name: t.name, text: t.text });
-        if (t.line) { gd.data[i].line = t.line; if (full) full.line.color = t.line.color; }
-        if (t.marker) { gd.data[i].marker = t.marker; if (full) { full.marker.color = t.marker.color; full.marker.symbol = t.marker.symbol; } }
-        if (full) { full.name = t.name; full.text = t.text; }
-      });
-    }
-    this.opt3d = opts;
   }
 
   buildLegend() {
@@ -458,11 +445,11 @@ class Player {
   redrawSoon() {
     if (this.redrawPending) return;
     this.redrawPending = true;
-    requestAnimationFrame(() => { this.redrawPending = false; this.render(true); });
+    requestAnimationFrame(() => { this.redrawPending = false; this.render(); });
   }
 
   // Draw step this.step in every view.
-  render(skip3d = false) {
+  render() {
     if (!this.paths) return;
     const k = this.step;
     this.slider.value = k;
@@ -471,7 +458,7 @@ class Player {
     if (this.btnPlay.dataset.icon !== icon) { this.btnPlay.innerHTML = ICONS[icon]; this.btnPlay.dataset.icon = icon; }
     this.drawMap(k);
     this.drawLossMarker(k);
-    if (!skip3d) this.draw3d(k);
+    this.draw3d(k);
     this.drawInspector(k);
     this.stats.frames++;
   }
@@ -552,71 +539,80 @@ class Player {
     this.lossBox.dataset.step = k;
   }
 
-  draw3d(k) {
-    if (!this.surfaceDiv || !this.opt3d) return;
-    const now = performance.now();
-    // While playing, 3-D (the slowest view: software WebGL redraws the whole scene) is updated at
-    // most every cost3d ms, its measured cost: the 2-D views keep at least half of the time.
-    if (this.playing && (this.busy3d || now - (this.t3d || 0) < (this.cost3d || 0))) return;
-    this.t3d = now;
-    const p = this.paths, lift = this.land.lift || 0;
-    const xs = [], ys = [], zs = [];
-    for (const o of this.opt3d) {
-      const x = [], y = [], z = [];
-      p.runs.forEach((run, i) => {
-        if (run.optimizer !== o || this.hidden.has(o)) return;
-        const end = Math.min(k, run.last);
-        let lx = NaN, ly = NaN;
-        const sx = (this.land.domain[0][1] - this.land.domain[0][0]) / 600, sy = (this.land.domain[1][1] - this.land.domain[1][0]) / 600;
-        for (let t = 0; t <= end; t++) {
-          const idx = i * p.t1 + t, a = p.coords[0][idx], b = p.coords[1][idx];
-          if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
-          if (t < end && t > 0 && Math.abs(a - lx) < sx && Math.abs(b - ly) < sy) continue;
-          x.push(a); y.push(b); z.push(p.valuesArr[idx] + lift); lx = a; ly = b;
-        }
-        x.push(null); y.push(null); z.push(null);
-      });
-      xs.push(x); ys.push(y); zs.push(z);
-    }
-    const mx = [], my = [], mz = [], mv = [];
-    p.runs.forEach((run, i) => {
-      const t = Math.min(k, run.last);
-      const idx = i * p.t1 + Math.max(t, 0);
-      const ok = t >= 0 && !this.hidden.has(run.optimizer);
-      mx.push(ok ? p.coords[0][idx] : null); my.push(ok ? p.coords[1][idx] : null);
-      mz.push(ok ? p.valuesArr[idx] + lift : null); mv.push(ok ? p.valuesArr[idx] : null);
-    });
-    xs.push(mx); ys.push(my); zs.push(mz);
-    const idx = [...Array(this.opt3d.length + 1).keys()].map((i) => i + this.surfaceStatic);
-    const custom = idx.map((_, j) => (j === idx.length - 1 ? mv : null));
-    const done = () => { this.busy3d = false; this.stats.surface++; this.surfaceBox.dataset.step = k; };
-    if (this.fast3d(idx, xs, ys, zs, custom)) { done(); return; }
-    this.busy3d = true;
-    window.Plotly.restyle(this.surfaceDiv, { x: xs, y: ys, z: zs, customdata: custom }, idx).then(done, done);
+  // 3-D: the paths and markers are projected with the scene's own camera (plotly.js's gl3d
+  // projection: projection x view x model applied to the data scaled by scene.dataScale) and drawn
+  // on a canvas over the scene, like the 2-D views: the WebGL scene (surface, critical points) is
+  // never redrawn while playing. Measured: a WebGL redraw of the default scene costs about
+  // 100 ms with software WebGL and blocks every view, which held 3-D to 6-8 and 2-D to 7-25
+  // updates per second. Paths are drawn on top of the surface (also where a hill hides them).
+  // The scene's projection of data point (x, y, z) to pixels of the scene's area: null outside
+  // the axis box. Also returns the area's place and size in the plot div.
+  camera3d() {
+    const gd = this.surfaceDiv;
+    if (!gd || !gd._fullLayout || !gd._fullLayout.scene) return null;
+    const scene = gd._fullLayout.scene._scene;
+    if (!scene || !scene.glplot || !scene.glplot.cameraParams) return null;
+    const size = gd._fullLayout._size, dom = gd._fullLayout.scene.domain;
+    const w = size.w * (dom.x[1] - dom.x[0]), h = size.h * (dom.y[1] - dom.y[0]);
+    const left = size.l + dom.x[0] * size.w, top = size.t + (1 - dom.y[1]) * size.h;
+    const cam = scene.glplot.cameraParams, ds = scene.dataScale;
+    const M = mat4mul(cam.projection, mat4mul(cam.view, cam.model));
+    const [[x0, x1], [y0, y1]] = this.land.domain;
+    const proj = (x, y, z) => {
+      if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1) || !Number.isFinite(z)) return null;
+      const a = x * ds[0], b = y * ds[1], c = z * ds[2];
+      const q0 = M[0] * a + M[4] * b + M[8] * c + M[12], q1 = M[1] * a + M[5] * b + M[9] * c + M[13];
+      const q3 = M[3] * a + M[7] * b + M[11] * c + M[15];
+      return [0.5 * (1 + q0 / q3) * w, 0.5 * (1 - q1 / q3) * h];
+    };
+    return { proj, left, top, w, h };
   }
 
-  // Update the 3-D path traces in place: Plotly.restyle recomputes and redraws every trace of
-  // the scene, the surface included (100-450 ms a call with software WebGL); the scene's own
-  // trace objects take new points and redraw in a few ms. Falls back to restyle (returns false)
-  // where plotly.js's scene internals are not as expected.
-  fast3d(idx, xs, ys, zs, custom) {
-    try {
-      const gd = this.surfaceDiv, scene = gd._fullLayout.scene && gd._fullLayout.scene._scene;
-      if (!scene || !scene.traces || !scene.glplot) return false;
-      const objs = idx.map((i) => gd._fullData[i] && scene.traces[gd._fullData[i].uid]);
-      if (objs.some((o) => !o || typeof o.update !== "function")) return false;
-      idx.forEach((i, j) => {
-        const full = gd._fullData[i];
-        gd.data[i].x = full.x = xs[j]; gd.data[i].y = full.y = ys[j]; gd.data[i].z = full.z = zs[j];
-        if (custom[j]) gd.data[i].customdata = full.customdata = custom[j];
-        objs[j].update(full);
-      });
-      scene.glplot.redraw();
-      return true;
-    } catch (err) {
-      console.warn("descent player: 3-D fast path failed, using Plotly.restyle", err);
-      return false;
+  // Where the overlay draws data point (x, y, z), in page (client) pixels (for the tests).
+  project3d(x, y, z) {
+    const c = this.camera3d(); if (!c) return null;
+    const q = c.proj(x, y, z); if (!q) return null;
+    const r = this.surfaceDiv.getBoundingClientRect();
+    return [r.left + c.left + q[0], r.top + c.top + q[1]];
+  }
+
+  draw3d(k) {
+    const o = this.surfaceOverlay, p = this.paths, c = this.camera3d();
+    if (!o || !c) return;
+    const { proj, left, top, w, h } = c;
+    const dpr = window.devicePixelRatio || 1;
+    Object.assign(o.canvas.style, { left: `${left}px`, top: `${top}px`, width: `${w}px`, height: `${h}px` });
+    if (o.canvas.width !== Math.round(w * dpr) || o.canvas.height !== Math.round(h * dpr)) {
+      o.canvas.width = Math.round(w * dpr); o.canvas.height = Math.round(h * dpr);
     }
+    const ctx = o.ctx;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const lift = this.land.lift || 0;
+    p.runs.forEach((run, i) => {
+      if (this.hidden.has(run.optimizer)) return;
+      const end = Math.min(k, run.last);
+      if (end < 0) return;
+      ctx.setLineDash(DASHES[run.dash] || []); ctx.strokeStyle = run.color; ctx.lineWidth = 2.5;
+      ctx.beginPath();
+      let pen = false, lx = NaN, ly = NaN;
+      for (let t = 0; t <= end; t++) {
+        const idx = i * p.t1 + t;
+        const q = proj(p.coords[0][idx], p.coords[1][idx], p.valuesArr[idx] + lift);
+        if (!q) { pen = false; continue; }
+        if (!pen) { ctx.moveTo(q[0], q[1]); pen = true; lx = q[0]; ly = q[1]; continue; }
+        if (t < end && Math.abs(q[0] - lx) < 0.5 && Math.abs(q[1] - ly) < 0.5) continue;   // sub-pixel
+        ctx.lineTo(q[0], q[1]); lx = q[0]; ly = q[1];
+      }
+      ctx.stroke(); ctx.setLineDash([]);
+      const idx = i * p.t1 + end;
+      const q = proj(p.coords[0][idx], p.coords[1][idx], p.valuesArr[idx] + lift);
+      if (!q) return;
+      if (run.diverged_at >= 0 && k >= run.diverged_at) cross(ctx, q[0], q[1], 7, run.color);
+      else marker(ctx, run.symbol, q[0], q[1], 5.5, run.color, "#fff");
+    });
+    this.stats.surface++;
+    this.surfaceBox.dataset.step = k;
   }
 
   // ---------------------------------------------------------------------------- inspector
@@ -739,19 +735,11 @@ class Player {
     if (!this.paths) return;
     if (this.step >= this.T) this.step = 0;
     this.playing = true;
-    this.hover3d(false);
     this.t0 = performance.now(); this.k0 = this.step;
-    let last = null;
     const tick = (now) => {
       if (!this.playing) return;
-      if (last !== null && this.t3d === last.t3d && last.drew3d) {     // the frame after a 3-D draw
-        this.cost3d = 0.7 * (this.cost3d || 0) + 0.3 * (now - last.time);
-      }
-      last = { time: now, t3d: this.t3d };
       const k = this.k0 + Math.floor(((now - this.t0) / 1000) * this.speed);
-      const before = this.t3d;
       if (k !== this.step) { this.step = Math.min(k, this.T); this.render(); }
-      last.drew3d = this.t3d !== before; last.t3d = this.t3d;
       if (this.step >= this.T) { this.pause(); return; }
       this.raf = requestAnimationFrame(tick);
     };
@@ -759,18 +747,8 @@ class Player {
     this.raf = requestAnimationFrame(tick);
   }
 
-  // 3-D hover picking reads pixels back on every redraw: off while playing.
-  hover3d(on) {
-    if (!this.surfaceDiv || !window.Plotly) return;
-    const want = on ? "closest" : false;
-    if (this.surfaceDiv.layout.scene && this.surfaceDiv.layout.scene.hovermode === want) return;
-    window.Plotly.relayout(this.surfaceDiv, { "scene.hovermode": want });
-  }
-
   pause() {
-    const was = this.playing;
     this.playing = false;
-    if (was) this.hover3d(true);
     if (this.raf) cancelAnimationFrame(this.raf);
     this.raf = null;
     if (this.paths) this.render();

@@ -171,6 +171,22 @@ def map_pixel(page, x: float, y: float) -> dict:
     }""", [x, y])
 
 
+def annotation_and_projection(page, x: float, y: float, z: float):
+    """Where the player projects 3-D point (x, y, z), and where plotly.js draws an annotation
+    placed at that point of the scene (page pixels, centre of the annotation's text box)."""
+    return page.evaluate("""async ([x, y, z]) => {
+        const P = window.__descentPlayer, gd = P.surfaceDiv;
+        await Plotly.relayout(gd, {'scene.annotations': [{x, y, z, text: 'o', showarrow: false,
+                                                          xanchor: 'center', yanchor: 'middle'}]});
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const r = gd.querySelector('.annotation-text-g').getBoundingClientRect();
+        const theirs = [r.left + r.width / 2, r.top + r.height / 2];
+        const ours = P.project3d(x, y, z);
+        await Plotly.relayout(gd, {'scene.annotations': []});
+        return [ours, theirs];
+    }""", [x, y, z])
+
+
 def contour_drawn(page) -> int:
     """How many contour paths plotly.js has in the contour map's SVG (0 when it is blank)."""
     return page.evaluate("() => document.querySelectorAll('.dp-map .contourlayer path').length")
@@ -303,6 +319,13 @@ def test_page_draws_updates_plays_and_survives_a_bad_loss(session):
         pixel = map_pixel(page, x, y)
         assert pixel["rgba"][3] > 200 and \
             np.abs(np.array(pixel["rgba"][:3]) - hex_rgb("#0072B2")).max() < 40, pixel
+        # The 3-D paths are projected onto a canvas over the scene: where plotly.js itself puts a
+        # point of the scene (annotations at (3, 2) on the floor and at (0, 0) at its loss,
+        # (0 + 0 - 11)^2 + (0 + 0 - 7)^2 = 170).
+        for point in ((3.0, 2.0, 0.0), (0.0, 0.0, 170.0), (-4.0, 4.0, 500.0)):
+            ours, theirs = annotation_and_projection(page, *point)
+            assert abs(ours[0] - theirs[0]) < 2 and abs(ours[1] - theirs[1]) < 2, \
+                (point, ours, theirs)
 
         # 2. A new loss: its LaTeX, a new landscape (a bowl) and new paths.
         keys = player_keys(page)
