@@ -1,8 +1,9 @@
 """What a person feels, measured in headless Debian Chromium (software WebGL) on this machine.
 
 Printed beside the player issue's targets, never asserted:
-- first figure: navigation to every view drawn with its paths (a fresh browser profile, so
-  plotly.js is downloaded; then a reload, with plotly.js from the browser cache): target 2.5 s;
+- first figure: navigation to the first view (the contour map) drawn with its paths, and to every
+  view (a fresh browser profile, so plotly.js is downloaded; then a reload, with plotly.js from
+  the browser cache): target 2.5 s;
 - control change to new paths on screen: the learning-rate slider moved with the keyboard, until
   the player has drawn the new paths (median of several moves): target 400 ms;
 - playing: view updates per second of the 2-D views (contour map, loss) and of the 3-D surface
@@ -26,17 +27,20 @@ READY = """() => { const P = window.__descentPlayer;
     return !!(P && P.paths && P.stats.drawnAt && document.querySelectorAll('.js-plotly-plot').length >= 3); }"""
 
 
-def _first_figure(context, url: str) -> tuple[float, int]:
+def _first_figure(context, url: str) -> tuple[float, float, int]:
+    """Seconds from navigation to the first view (the contour map with its paths) and to every
+    view drawn (the browser's own clock, performance.now(), counts from navigation), and the
+    bytes of plotly.js transferred."""
     page = context.new_page()
-    start = time.perf_counter()
     page.goto(url, wait_until="commit")
     page.wait_for_function(READY, timeout=120_000, polling=50)
-    elapsed = time.perf_counter() - start
+    first, every = page.evaluate("() => [window.__descentPlayer.stats.t_first_view,"
+                                 " window.__descentPlayer.stats.drawnAt]")
     plotly = page.evaluate("() => performance.getEntriesByType('resource')"
                            ".filter(e => e.name.includes('plotly'))"
                            ".map(e => e.transferSize).reduce((a, b) => a + b, 0)")
     page.close()
-    return elapsed, plotly
+    return first / 1e3, every / 1e3, plotly
 
 
 def _latency(page, moves: int = 7) -> list[float]:
@@ -78,8 +82,8 @@ def main() -> None:
     with streamlit_app() as url, sync_playwright() as p:
         browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": 1600, "height": 1000})
-        cold, plotly_cold = _first_figure(context, url)
-        warm, plotly_warm = _first_figure(context, url)
+        cold, cold_all, plotly_cold = _first_figure(context, url)
+        warm, warm_all, plotly_warm = _first_figure(context, url)
         page = context.new_page()
         page.goto(url)
         page.wait_for_function(READY, timeout=120_000)
@@ -87,8 +91,10 @@ def main() -> None:
         moves = _latency(page)
         play = _playing(page)
         browser.close()
-    print(f"{'first figure, fresh profile':44s} {cold:7.2f} s    target 2.5 s")
-    print(f"{'first figure, reload (plotly.js cached)':44s} {warm:7.2f} s    target 2.5 s")
+    print(f"{'first figure, fresh profile':44s} {cold:7.2f} s    target 2.5 s   "
+          f"(every view: {cold_all:.2f} s)")
+    print(f"{'first figure, reload (plotly.js cached)':44s} {warm:7.2f} s    target 2.5 s   "
+          f"(every view: {warm_all:.2f} s)")
     print(f"{'lr change -> new paths drawn (median)':44s} {statistics.median(moves):7.0f} ms   "
           f"target 400 ms   (all: {', '.join(f'{m:.0f}' for m in moves)})")
     print(f"{'contour map updates per second (playing)':44s} {play['map']:7.1f}      target 20")

@@ -282,11 +282,14 @@ class Player {
 
   async receive(bytes) {
     const rev = ++this.rev;
+    const mark = (name) => { if (!(name in this.stats)) this.stats[name] = performance.now(); };
+    mark("t_receive");
     let msg;
     try { msg = await decodeMessage(bytes); } catch (err) { this.fail(err); return; }
     const { header, body } = msg;
     const Plotly = await loadPlotly(header.player.plotly_url).catch((err) => { this.fail(err); });
     if (!Plotly || rev !== this.rev) return;
+    mark("t_plotly");
     const blobs = header.blobs;
     try {
       const land = header.landscape, paths = header.paths, insp = header.inspect;
@@ -303,7 +306,9 @@ class Player {
       if (newPaths) pathsData = await this.decodePaths(paths, blobs, body);
       if (newInsp) inspData = insp ? await resolve(insp, blobs, body, false) : null;
       if (rev !== this.rev) return;      // a newer message arrived meanwhile
+      mark("t_decoded");
       if (newLand) await this.drawLandscape(landData);
+      mark("t_landscape");
       if (newPaths || newLand) {
         const atEnd = !this.paths || this.step >= this.T;
         this.paths = pathsData; this.pathsKey = paths.key; this.T = pathsData.T;
@@ -315,6 +320,16 @@ class Player {
       this.insp = inspData; this.inspectKey = insp ? insp.run + ":" + paths.key : null;
       this.status.textContent = "";
       this.render();
+      mark("t_first_view");
+      if (this.land.n === 2 && !this.surfaceDiv && !this.surfaceBusy) {
+        this.surfaceBusy = true;
+        try {
+          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));  // paint the map first
+          await this.drawSurface(this.land);
+        } finally { this.surfaceBusy = false; }
+        this.render();
+        if (this.land.n === 2 && !this.surfaceDiv) this.redrawSoon();   // a newer landscape: draw it
+      }
       this.stats.drawnAt = performance.now();   // new data on screen (read by bench/)
       this.stats.bytes = bytes.byteLength;
     } catch (err) { this.fail(err); }
@@ -334,29 +349,17 @@ class Player {
 
   // ----------------------------------------------------------------------------- drawing
 
+  // The map (contour or curve) first, the 3-D surface after it (drawSurface): the 3-D scene
+  // takes about a second to build with software WebGL, and the map need not wait for it.
   async drawLandscape(land) {
     const Plotly = window.Plotly;
     for (const gd of [this.surfaceDiv, this.mapDiv]) if (gd) Plotly.purge(gd);
     this.views.innerHTML = "";
     this.land = land; this.landKey = land.key;
-    this.surfaceDiv = null;
+    this.surfaceDiv = null; this.surfaceOverlay = null; this.surfaceBox = null;
     const v = land.views;
     if (land.n === 2) {
-      const sBox = el("div", "dp-view dp-surface"); this.views.appendChild(sBox);
-      this.surfaceBox = sBox;
-      this.surfaceDiv = el("div", "dp-plot"); sBox.appendChild(this.surfaceDiv);
-      this.surfaceStatic = v.surface.data.length;
-      const layout = { ...v.surface.layout, autosize: true, height: undefined, showlegend: false,
-        margin: { l: 0, r: 0, t: 10, b: 0 } };
-      layout.scene = { ...layout.scene, uirevision: "landscape" };
-      await Plotly.newPlot(this.surfaceDiv, v.surface.data, layout, { ...PLOT_CONFIG, plotGlPixelRatio: 1 });
-      this.surfaceOverlay = new Overlay(sBox);
-      // the paths are projected with the scene's camera: redraw them whenever it moves
-      this.surfaceDiv.on("plotly_relayouting", () => this.redrawSoon());
-      this.surfaceDiv.on("plotly_relayout", () => this.redrawSoon());
-      this.surfaceDiv.on("plotly_afterplot", () => this.redrawSoon());
-    } else {
-      this.surfaceOverlay = null;
+      this.surfaceBox = el("div", "dp-view dp-surface"); this.views.appendChild(this.surfaceBox);
     }
     const mBox = el("div", "dp-view dp-map" + (land.n === 1 ? " dp-wide" : "")); this.views.appendChild(mBox);
     this.mapBox = mBox;
@@ -369,6 +372,24 @@ class Player {
     this.mapDiv.on("plotly_relayout", () => this.redrawSoon());
     this.mapDiv.on("plotly_afterplot", () => this.redrawSoon());
     this.attachPointer(mBox);
+  }
+
+  async drawSurface(land) {
+    const Plotly = window.Plotly, v = land.views, sBox = this.surfaceBox;
+    if (land.n !== 2 || !sBox || this.surfaceDiv) return;
+    const div = el("div", "dp-plot"); sBox.appendChild(div);
+    this.surfaceStatic = v.surface.data.length;
+    const layout = { ...v.surface.layout, autosize: true, height: undefined, showlegend: false,
+      margin: { l: 0, r: 0, t: 10, b: 0 } };
+    layout.scene = { ...layout.scene, uirevision: "landscape" };
+    await Plotly.newPlot(div, v.surface.data, layout, { ...PLOT_CONFIG, plotGlPixelRatio: 1 });
+    if (this.land !== land) { Plotly.purge(div); return; }     // a newer landscape meanwhile
+    this.surfaceDiv = div;
+    this.surfaceOverlay = new Overlay(sBox);
+    // the paths are projected with the scene's camera: redraw them whenever it moves
+    div.on("plotly_relayouting", () => this.redrawSoon());
+    div.on("plotly_relayout", () => this.redrawSoon());
+    div.on("plotly_afterplot", () => this.redrawSoon());
   }
 
   async drawPaths() {
@@ -445,7 +466,14 @@ class Player {
   redrawSoon() {
     if (this.redrawPending) return;
     this.redrawPending = true;
-    requestAnimationFrame(() => { this.redrawPending = false; this.render(); });
+    requestAnimationFrame(() => {
+      this.redrawPending = false;
+      this.render();
+      if (this.land && this.land.n === 2 && !this.surfaceDiv && !this.surfaceBusy) {
+        this.surfaceBusy = true;
+        this.drawSurface(this.land).finally(() => { this.surfaceBusy = false; this.render(); });
+      }
+    });
   }
 
   // Draw step this.step in every view.
