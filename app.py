@@ -423,10 +423,13 @@ def view_panel(n: int) -> None:
 
 # -------------------------------------------------------------------------------------- output
 
-def show_formulas(loss, s: cfg.Settings) -> None:
-    args = ", ".join(loss.variables)
-    st.latex(rf"f({args}) = {loss.latex}")
-    st.latex(loss.gradient_latex)
+def formula_latex(loss) -> str:
+    """The loss and its gradient on one line."""
+    return rf"f({', '.join(loss.variables)}) = {loss.latex} \qquad {loss.gradient_latex}"
+
+
+def show_details(s: cfg.Settings) -> None:
+    """Under the figures: the preset's story and source, the update rules and the schedule."""
     if s.preset:
         p = PRESETS[s.preset]
         st.caption(f"**{p.name}.** {p.teaches} Source: {p.source}")
@@ -524,8 +527,7 @@ def page() -> None:
         problems += changed
         _load(s)
         ss.link_problems = problems
-    st.title("Descent")
-    st.caption("Type a loss, pick optimizers, and watch them walk down the landscape.")
+    st.markdown("#### Descent · loss landscapes and the optimizers that walk down them")
     if ss.get("link_problems"):
         # the messages quote the untrusted link: plain text, never Markdown (st.warning would
         # render [text](url) as a link and ![t](url) as an image the browser fetches)
@@ -548,9 +550,10 @@ def page() -> None:
     if error is not None:
         show_error(error)
     s = _settings_from_widgets()
-    show_formulas(loss, s)
+    st.latex(formula_latex(loss))
     if not s.optimizers:
         st.info("Pick at least one optimizer in the sidebar.")
+        show_details(s)
         share_link(s)
         return
     runs = [(o, i) for o in range(len(s.optimizers)) for i in range(len(s.starts))]
@@ -568,6 +571,7 @@ def page() -> None:
     st.selectbox("Step inspector: which run", runs, key="inspect", format_func=labels.get,
                  help="The inspector under the loss plot shows this run's update at the "
                       "player's step, with the numbers substituted.")
+    show_details(s)
     st.subheader("Results")
     results_table(result, s)
     share_link(s)

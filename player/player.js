@@ -459,8 +459,8 @@ class Player {
       item.appendChild(c); item.appendChild(el("span", "", `start ${s + 1}`));
       this.legend.appendChild(item);
     }
-    const notes = el("span", "dp-note", "✕ diverged · ★ known minimum");
-    this.legend.appendChild(notes);
+    const marks = (this.land && this.land.points || []).map((m) => `${m.glyph} ${m.label}`);
+    this.legend.appendChild(el("span", "dp-note", [...marks, "✕ diverged"].join(" · ")));
   }
 
   redrawSoon() {

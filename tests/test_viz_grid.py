@@ -183,10 +183,11 @@ def test_start_styles_cycle_and_are_valid_plotly_values():
     for d in START_DASHES:
         go.Scatter(line_dash=d)
         go.Scatter3d(line_dash=d)
-    for sym2, sym3, _ in POINT_KINDS.values():
-        go.Scatter(marker_symbol=sym2)
-        go.Scatter3d(marker_symbol=sym3)
+    for symbol, _, _ in POINT_KINDS.values():     # one symbol for a kind in every view
+        go.Scatter(marker_symbol=symbol)
+        go.Scatter3d(marker_symbol=symbol)
     assert len({v[0] for v in POINT_KINDS.values()}) == len(POINT_KINDS)
+    assert len({v[1] for v in POINT_KINDS.values()}) == len(POINT_KINDS)
 
 
 # ----------------------------------------------------------------------------- click, encode

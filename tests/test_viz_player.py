@@ -432,3 +432,15 @@ def test_payload_under_budget_himmelblau():
 def test_payload_under_budget_sgd_heavy():
     # sgd's noisy gradients (noise 1.0, the default) do not compress: its paths and inspector
     assert _budget_case("himmelblau", options={"sgd": {"noise": 1.0}}, seed=2) < BUDGET
+
+
+def test_the_legend_names_each_kind_of_marked_point_once_with_its_glyph():
+    loss = compile_loss("(x^2 + y - 11)^2 + (x + y^2 - 7)^2")
+    part = landscape_part(loss, ((-5, 5), (-5, 5)), resolution=30, minima=[(3, 2), (-2.805118, 3.131312)],
+                          critical_points=[((-0.270845, -0.923039), "maximum"),
+                                           ((0.086678, 2.884255), "saddle")])
+    assert part.header["points"] == [{"glyph": "◆", "label": "known minimum"},
+                                     {"glyph": "□", "label": "maximum (critical point)"},
+                                     {"glyph": "+", "label": "saddle point"}]
+    bare = landscape_part(loss, ((-5, 5), (-5, 5)), resolution=30)
+    assert bare.header["points"] == []

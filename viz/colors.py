@@ -59,14 +59,16 @@ START_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", 
 START_SYMBOLS_3D: tuple[str, ...] = ("circle", "square", "diamond", "cross", "x",
                                      "circle-open", "square-open", "diamond-open")
 
-# Markers for known minima and critical points, by kind: (2-D symbol, 3-D symbol, legend label).
+# Markers for known minima and critical points, by kind: (symbol, glyph, legend label). One
+# symbol that both 2-D and 3-D Plotly markers have, so every view marks a kind the same way; the
+# glyph names it in the player's legend.
 POINT_KINDS: dict[str, tuple[str, str, str]] = {
-    "known minimum": ("star", "diamond", "known minimum"),
-    "minimum": ("circle-open", "circle-open", "minimum (critical point)"),
-    "maximum": ("triangle-up-open", "square-open", "maximum (critical point)"),
-    "saddle": ("x-thin-open", "cross", "saddle point"),
-    "degenerate": ("diamond-tall-open", "diamond-open", "degenerate critical point"),
-    "critical point": ("diamond-open", "diamond-open", "critical point"),
+    "known minimum": ("diamond", "◆", "known minimum"),
+    "minimum": ("circle-open", "○", "minimum (critical point)"),
+    "maximum": ("square-open", "□", "maximum (critical point)"),
+    "saddle": ("cross", "+", "saddle point"),
+    "degenerate": ("diamond-open", "◇", "degenerate critical point"),
+    "critical point": ("circle", "●", "critical point"),
 }
 POINT_COLOR = "#222222"
 

@@ -72,7 +72,7 @@ def _point_traces(loss, points: list[tuple[np.ndarray, str]], variables, three_d
     """One marker trace per kind of point (known minimum, minimum, maximum, saddle, ...); in 3-D
     at height loss + lift, like the paths, so that the surface does not hide them."""
     traces = []
-    for kind, (sym2, sym3, legend) in POINT_KINDS.items():
+    for kind, (symbol, _glyph, legend) in POINT_KINDS.items():
         pts = np.array([p for p, k in points if k == kind]).reshape(-1, len(variables))
         if len(pts) == 0:
             continue
@@ -85,12 +85,12 @@ def _point_traces(loss, points: list[tuple[np.ndarray, str]], variables, three_d
         if three_d:
             traces.append(go.Scatter3d(
                 x=pts[:, 0], y=pts[:, 1], z=vals + lift, marker=dict(
-                    symbol=sym3, size=7, color=POINT_COLOR), **common))
+                    symbol=symbol, size=7, color=POINT_COLOR), **common))
         else:
             y = pts[:, 1] if len(variables) == 2 else vals
             traces.append(go.Scatter(
-                x=pts[:, 0], y=y, marker=dict(symbol=sym2, size=15 if kind == "known minimum"
-                                               else 13, color=POINT_COLOR,
+                x=pts[:, 0], y=y, marker=dict(symbol=symbol, size=12 if kind == "known minimum"
+                                               else 11, color=POINT_COLOR,
                                                line=dict(color="white" if kind == "known minimum"
                                                          else POINT_COLOR, width=1.5)),
                 unselected=dict(marker=dict(opacity=1)), **common))
@@ -119,7 +119,8 @@ def _prologue(loss, n, domain, minima, critical_points):
 
 def create_surface_figure(loss, domain, *, resolution=80, log_color: bool = False, minima=(),
                           critical_points=(), uirevision=DEFAULT_UIREVISION,
-                          colorscale=LANDSCAPE_COLORSCALE, height: int = 560) -> go.Figure:
+                          colorscale=LANDSCAPE_COLORSCALE, height: int = 560,
+                          show_scale: bool = True) -> go.Figure:
     """3-D surface of a 2-variable loss with its known minima and critical points.
 
     Args:
@@ -132,6 +133,7 @@ def create_surface_figure(loss, domain, *, resolution=80, log_color: bool = Fals
             .point and .kind (`landscapes.analysis.CriticalPoint`); kind "minimum", "maximum",
             "saddle" or "degenerate" picks the marker (other kinds: "critical point").
         uirevision: keeps the camera across redraws; change it only when the loss/domain changes.
+        show_scale: draw the colour bar (off where a contour map beside it shows the same one).
 
     Returns:
         go.Figure with traces: [0] the surface ("loss surface"), then one trace per kind of
@@ -151,6 +153,7 @@ def create_surface_figure(loss, domain, *, resolution=80, log_color: bool = Fals
         x=xs, y=ys, z=_f32(Zs), surfacecolor=_f32(color) if log_color else None,
         cmin=cmin, cmax=cmax,
         colorscale=[list(c) for c in colorscale], name="loss surface", showlegend=False,
+        showscale=show_scale,
         colorbar=dict(title=dict(text=LOG_COLOR_TITLE if log_color else "loss", side="right"),
                       len=0.6, thickness=14),
         hovertemplate=f"{a}=%{{x:.4g}}, {b}=%{{y:.4g}}<br>loss %{{z:.4g}}<extra></extra>",
@@ -169,7 +172,8 @@ def create_surface_figure(loss, domain, *, resolution=80, log_color: bool = Fals
         yaxis=dict(title=dict(text=b), range=list(domain[1])),
         zaxis=dict(title=dict(text="loss"), range=[z_lo - pad, z_hi + pad]),
         aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
-        camera=dict(eye=dict(x=1.35, y=-1.35, z=0.95)), uirevision=uirevision))
+        camera=dict(eye=dict(x=1.65, y=-1.65, z=1.15),  # shifted: the z title fits
+                    center=dict(x=-0.07, y=-0.07, z=-0.05)), uirevision=uirevision))
     return fig
 
 

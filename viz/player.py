@@ -22,7 +22,7 @@ import json
 
 import numpy as np
 
-from .colors import optimizer_colors, optimizer_label, start_dash, start_symbol
+from .colors import POINT_KINDS, optimizer_colors, optimizer_label, start_dash, start_symbol
 from .figures import create_contour_figure, create_curve_figure, create_surface_figure
 from .grid import log_offset
 from .pack import Blob, Blobs, pack, plain
@@ -66,7 +66,7 @@ def landscape_part(loss, domain, *, resolution: int = 80, log_color: bool = Fals
     if loss.n == 2:
         surface = create_surface_figure(
             loss, domain, resolution=min(int(resolution), SURFACE_MAX_RESOLUTION),
-            log_color=log_color, height=430, **common)
+            log_color=log_color, height=430, show_scale=False, **common)   # the contour's bar
         contour = create_contour_figure(loss, domain, resolution=resolution, log_color=log_color,
                                         height=430, **common)
         header["surface"] = plain(surface.to_plotly_json(), blobs, grid=_grid_blob)
@@ -77,6 +77,9 @@ def landscape_part(loss, domain, *, resolution: int = 80, log_color: bool = Fals
     else:
         curve = create_curve_figure(loss, domain, height=430, **common)
         header["curve"] = plain(curve.to_plotly_json(), blobs)
+    marked = {t.name for t in (contour if loss.n == 2 else curve).data[1:]}   # point traces
+    header["points"] = [{"glyph": glyph, "label": label}
+                        for _, glyph, label in POINT_KINDS.values() if label in marked]
     header["key"] = _key("landscape", key) if key is not None else _key("landscape", str(loss), header["domain"], resolution, log_color,
                                 [list(map(float, m)) for m in minima], str(critical_points))
     return Part(header, blobs.items)
