@@ -1,7 +1,7 @@
 """Take the README's screenshot from the real app: ``python docs/make_screenshot.py``.
 
 Starts ``streamlit run app.py`` headless (the same helper as tests/test_browser.py), opens the
-default page in Debian's headless Chromium at a 1600x1000 viewport, waits until the three Plotly
+default page in Debian's headless Chromium at a 1280x720 viewport, waits until the three Plotly
 figures are drawn (the 3-D surface through WebGL), checks that the page shows no exception and
 the browser logged no error, and writes docs/screenshot.png (the viewport: the top of the page).
 """
@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from _server import (launch_chromium, page_problems, rendered_fraction,  # noqa: E402
                      streamlit_app, wait_for_figures)
 
-VIEWPORT = {"width": 1600, "height": 1000}
+VIEWPORT = {"width": 1280, "height": 720}    # what a projector shows
 MAX_BYTES = 1_000_000
 
 
@@ -39,6 +39,8 @@ def main(argv=None) -> int:
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(url, wait_until="domcontentloaded")
             wait_for_figures(page, 3, timeout_ms=90_000)
+            page.wait_for_function("() => window.__descentPlayer"
+                                   " && window.__descentPlayer.stats.drawnAt", timeout=90_000)
             surface = page.locator(".js-plotly-plot .gl-container canvas").first
             problems = page_problems(page) + errors
             if rendered_fraction(surface) < 0.05:
