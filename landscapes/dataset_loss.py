@@ -30,8 +30,8 @@ import numpy as np
 import sympy
 
 from .datasets import InvalidDataset, column_name_problem
-from .loss import (MAX_GRADIENT_SIZE, MAX_HESSIAN_SIZE, _as_float, _call, _check_size,
-                   _derivative, _lambdify, _latex, _nan_if_not_finite)
+from .loss import (MAX_GRADIENT_SIZE, _as_float, _call, _lambdify, _latex, _nan_if_not_finite,
+                   derivatives)
 from .parse import InvalidExpression, parse
 
 __all__ = ["DatasetLoss", "compile_dataset_loss", "CHUNK"]
@@ -293,13 +293,7 @@ def _compile(text: str, names: tuple[str, ...]) -> _Compiled:
     params, cols = parsed.symbols, parsed.column_symbols
     expr, text = parsed.expr, parsed.text
     try:
-        grad = tuple(_derivative(expr, s, text) for s in params)
-        _check_size(grad, MAX_GRADIENT_SIZE, "gradient", text)
-        upper = {(i, j): _derivative(grad[i], params[j], text)
-                 for i in range(len(params)) for j in range(i, len(params))}
-        _check_size(upper.values(), MAX_HESSIAN_SIZE, "Hessian", text)
-        hess = tuple(tuple(upper[min(i, j), max(i, j)] for j in range(len(params)))
-                     for i in range(len(params)))
+        grad, hess = derivatives(expr, params, text)
         every = params + cols
         terms = _polynomial_terms(expr, params, MAX_MOMENT_DEGREE)
         powers = coefficients = None

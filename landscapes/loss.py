@@ -324,17 +324,24 @@ def _gradient_latex(variables, partials) -> str:
     return rf"\nabla f = \begin{{pmatrix}} {rows} \end{{pmatrix}}"
 
 
+def derivatives(expr: sympy.Expr, symbols, text: str = ""):
+    """(gradient, Hessian) of ``expr`` in ``symbols`` as SymPy expressions (the Hessian as a
+    symmetric tuple of rows, its upper triangle differentiated once), each bounded in size."""
+    grad = tuple(_derivative(expr, s, text) for s in symbols)
+    _check_size(grad, MAX_GRADIENT_SIZE, "gradient", text)
+    upper = {(i, j): _derivative(grad[i], symbols[j], text)
+             for i in range(len(symbols)) for j in range(i, len(symbols))}
+    _check_size(upper.values(), MAX_HESSIAN_SIZE, "Hessian", text)
+    hess = tuple(tuple(upper[min(i, j), max(i, j)] for j in range(len(symbols)))
+                 for i in range(len(symbols)))
+    return grad, hess
+
+
 def loss_from_expr(expr: sympy.Expr, symbols, text: str = "") -> Loss:
     """Build a Loss from a SymPy expression whose free symbols are among ``symbols``."""
     symbols = tuple(symbols)
     variables = tuple(str(s) for s in symbols)
-    grad = tuple(_derivative(expr, s, text) for s in symbols)
-    _check_size(grad, MAX_GRADIENT_SIZE, "gradient", text)
-    hess_upper = {(i, j): _derivative(grad[i], symbols[j], text)
-                  for i in range(len(symbols)) for j in range(i, len(symbols))}
-    _check_size(hess_upper.values(), MAX_HESSIAN_SIZE, "Hessian", text)
-    hess = tuple(tuple(hess_upper[min(i, j), max(i, j)] for j in range(len(symbols)))
-                 for i in range(len(symbols)))
+    grad, hess = derivatives(expr, symbols, text)
     partials = [_latex(g, symbols) for g in grad]
     return Loss(
         text=text, expr=expr, variables=variables, symbols=symbols,
