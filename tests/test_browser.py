@@ -538,3 +538,26 @@ def test_every_button_label_is_visible(session):
     clipped = page.evaluate(_CLIPPED_BUTTONS_JS)
     if clipped:
         raise ClippedLabels("buttons whose label is clipped:\n" + "\n".join(clipped))
+
+
+CONE_LINK = "?f=sqrt(x%5E2%20%2B%20y%5E2)&d=-5,5;-5,5&s=0,0;1,1&o=gd&lr=0.01&n=50"
+
+
+def test_a_run_that_fails_at_its_start_is_drawn_with_its_marker(browser, app_url):
+    """The cone sqrt(x^2 + y^2) has no gradient at its tip (0, 0): the run from there fails at
+    step 0 and has no finite point, yet the map shows an ✕ in its colour on its start."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    session = Session(page)
+    try:
+        with screenshot_on_failure(page, "browser-step0-failure.png"):
+            page.goto(app_url + "/" + CONE_LINK, wait_until="domcontentloaded")
+            session.wait_for_player(3)
+            assert page.get_by_text("cannot start at").count() >= 1     # the table says so
+            page.locator(".dp-map").scroll_into_view_if_needed()
+            hit = map_pixel(page, 0.0, 0.0)              # the ✕ is drawn through its centre
+            assert hit["rgba"][3] > 200, hit
+            # the other start, (1, 1), moves towards the tip: its marker is off (1, 1) by now
+            session.assert_clean("with a run that failed at its start")
+    finally:
+        context.close()
