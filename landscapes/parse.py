@@ -544,6 +544,36 @@ class _Builder:
         return value
 
 
+def _split(name: str, parts: frozenset) -> list[str] | None:
+    """`name` as a concatenation of two or more of `parts` ("xy" -> ["x", "y"]), else None."""
+    for i in range(1, len(name)):
+        head, tail = name[:i], name[i:]
+        if head in parts:
+            if tail in parts:
+                return [head, tail]
+            rest = _split(tail, parts)
+            if rest:
+                return [head, *rest]
+    return None
+
+
+def _joined_name(names, found: dict, text: str) -> InvalidExpression | None:
+    """A variable that is other variables written together (3xy: x and y), as the message that
+    suggests the product, with its position; None when there is no such name."""
+    for name in sorted(names, key=found.get):
+        parts = _split(name, frozenset(n for n in names if n != name))
+        if not parts:
+            continue
+        at = found[name]
+        number = re.match(r"[0-9.]+", text[:at][::-1])          # a coefficient just before it
+        prefix = number.group(0)[::-1] + "*" if number else ""
+        return InvalidExpression(
+            f"'{name}' is read as one variable named {name}; did you mean "
+            f"{prefix}{'*'.join(parts)}? Write * (or a space) between factors",
+            text, at, name)
+    return None
+
+
 def parse(text: str, columns=()) -> Parsed:
     """Parse untrusted ``text`` into a SymPy expression of 1 or 2 real variables.
 
@@ -576,6 +606,9 @@ def parse(text: str, columns=()) -> Parsed:
                 f"the loss has {len(names)} names that are not data columns ({', '.join(names)}); "
                 f"at most two can be parameters (a missing column? the data has "
                 f"{', '.join(sorted(columns))})", text, found[extra], extra)
+        joined = _joined_name(names, found, text)
+        if joined is not None:
+            raise joined
         raise InvalidExpression("Descent draws losses of one or two variables; found "
                                 + ", ".join(names), text, found[extra], extra)
     symbols = {name: sympy.Symbol(name, real=True) for name in names + used}

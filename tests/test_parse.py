@@ -535,3 +535,24 @@ def test_sympy_failures_become_messages(monkeypatch, stage):
         compile_loss(text)
     assert "SymPy could not" in str(info.value)
     assert "deadbeef" not in str(info.value)
+
+
+@pytest.mark.parametrize("text, position, suggestion", [
+    ("x^2 + 3xy + y^2", 7, "did you mean 3*x*y?"),      # 'xy' starts at index 7, counted by hand
+    ("x^2 + xy + y^2", 6, "did you mean x*y?"),
+    ("ab + a^2 + b", 0, "did you mean a*b?"),
+    ("x^2 + 2.5xyx + y", 9, "did you mean 2.5*x*y*x?"),    # 2.5 at 6-8, xyx from 9
+])
+def test_variables_written_together_suggest_their_product(text, position, suggestion):
+    with pytest.raises(InvalidExpression) as err:
+        parse(text)
+    assert suggestion in str(err.value)
+    assert err.value.position == position
+    assert text[position:].startswith(err.value.snippet) and len(err.value.snippet) >= 2
+
+
+def test_a_third_variable_that_is_not_two_others_written_together_is_named_as_before():
+    with pytest.raises(InvalidExpression) as err:
+        parse("x^2 + y^2 + z")
+    assert "one or two variables; found x, y, z" in str(err.value)
+    assert err.value.position == 12 and "did you mean" not in str(err.value)
