@@ -846,3 +846,15 @@ def test_a_divergence_on_a_loss_that_is_not_quadratic_gets_the_general_advice():
     (warning,) = warnings_shown(at)
     assert "A smaller learning rate usually helps" in warning
     assert "λ_max" not in warning and "without bound" not in warning
+
+
+def test_the_bound_is_compared_with_each_optimizers_own_rate_and_a_schedules_largest():
+    # momentum at the shared 0.01 converges; GD's own 0.045 > 2/50 diverges at step 20 (lesson 1)
+    at = new_app({"p": "ill_conditioned", "o": "gd,momentum", "lr": "0.01", "lr.gd": "0.045"})
+    (warning,) = warnings_shown(at)
+    assert warning.startswith("1 run diverged: Gradient descent from start 1 at step 20.\n")
+    assert warning.endswith("; lr = 0.045.")
+    # an exponential decay lr exp(-k t) is largest at t = 0
+    at = new_app({"p": "ill_conditioned", "o": "gd", "lr": "0.1", "sch": "exponential"})
+    (warning,) = warnings_shown(at)
+    assert warning.endswith("; its schedule's largest lr = 0.1.")
