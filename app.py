@@ -23,6 +23,7 @@ from landscapes.analysis import critical_points
 from landscapes.guard import compile_loss_within
 from landscapes.parse import FUNCTIONS
 from optimizers import OPTIMIZERS, SCHEDULES, schedules, simulate, summarize
+from optimizers import advice, numbers
 import viz
 import viz.player
 from player import PLOTLY_URL, player
@@ -450,42 +451,81 @@ def show_error(exc: InvalidExpression) -> None:
 
 
 def _fmt_point(p) -> str:
-    return "(" + ", ".join(f"{c:.4g}" for c in p) + ")"
+    return numbers.point(p)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_quadratic(text: str):
+    """The loss's ``advice.Quadratic`` (its Hessian's eigenvalues), None if it is not quadratic."""
+    return advice.quadratic_of(get_loss(text))
+
+
+def _largest_lr(s: cfg.Settings, o: str, steps: int) -> tuple[float, bool]:
+    """The largest learning rate optimizer ``o`` used in its first ``steps`` steps, and whether
+    its rate was constant."""
+    if s.schedule == "constant" and not s.warmup:
+        return s.lr_for(o), True
+    sched = schedules.make(s.schedule, lr=s.lr_for(o), warmup=s.warmup, **dict(s.schedule_params))
+    return max(sched(t) for t in range(max(steps, 1))), False
+
+
+def _plain(text: str) -> str:
+    """``text`` for st.warning as written: every ASCII punctuation character escaped (Markdown
+    renders none of it), each line its own paragraph."""
+    escaped = "".join("\\" + c if c.isascii() and not c.isalnum() and not c.isspace() else c
+                      for c in text)
+    return escaped.replace("\n", "\n\n")
 
 
 def results_table(result: dict, s: cfg.Settings) -> None:
-    rows = []
+    """One row per run in the run's colour, the status first; numbers to 4 significant digits; one
+    message for every diverged run and one for every start without a gradient."""
+    colors = dict(zip(s.optimizers, viz.optimizer_colors(list(s.optimizers))))
+    rows, row_colors, diverged, stuck = [], [], [], []
+    run = get_run(s)
     for r in result["rows"]:
         label = OPTIMIZERS[r.optimizer].label
         if r.diverged_at == 0:
             status = "no gradient at the start"
+            stuck.append(f"{label} from start {r.start_index + 1} {_fmt_point(r.start)}")
         elif r.diverged_at is not None:
             status = f"diverged at step {r.diverged_at}"
+            o = s.optimizers.index(r.optimizer)
+            lr, constant = _largest_lr(s, r.optimizer, r.diverged_at)
+            diverged.append(advice.Diverged(
+                r.optimizer, label, r.start_index + 1, r.diverged_at, lr, constant,
+                advice.falling(run.values[o, r.start_index], r.final_step)))
         elif r.steps_to_minimum is not None:
             status = f"reached a minimum at step {r.steps_to_minimum}"
         else:
             status = "still moving" if r.final_gradient_norm > 1e-3 else "stopped (flat)"
-        reached = "—"
+        reached = numbers.MISSING
         if r.nearest_minimum is not None and r.steps_to_minimum is not None:
             reached = _fmt_point(result["minima"][r.nearest_minimum])
+        steps = numbers.MISSING if r.steps_to_minimum is None else str(r.steps_to_minimum)
         rows.append({
-            "optimizer": label, "start": f"{r.start_index + 1} {_fmt_point(r.start)}",
-            "lr": f"{s.lr_for(r.optimizer):g}", "final point": _fmt_point(r.final_point),
-            "final loss": r.final_value, "best loss": r.best_value,
-            "minimum reached": reached,
-            "steps to it": r.steps_to_minimum, "|∇f| at the end": r.final_gradient_norm,
-            "path length": r.path_length, "status": status})
-    st.dataframe(rows, hide_index=True, width="stretch")
-    for r in rows:
-        if r["status"].startswith("diverged"):
-            st.warning(f"{r['optimizer']} from start {r['start']} {r['status']} (learning rate "
-                       f"{r['lr']}): its position or loss stopped being finite or left the box "
-                       "ten domain-widths around the domain. A smaller learning rate usually "
-                       "helps.")
-        elif r["status"] == "no gradient at the start":
-            st.warning(f"{r['optimizer']} cannot start at {r['start']}: the loss or its "
-                       "gradient is undefined there (a kink such as the tip of a cone, or a "
-                       "point outside the function's domain). Move the start a little.")
+            "status": status, "●": "●", "optimizer": label,
+            "start": f"{r.start_index + 1} {_fmt_point(r.start)}",
+            "lr": numbers.number(s.lr_for(r.optimizer)),
+            "final loss": numbers.number(r.final_value), "best loss": numbers.number(r.best_value),
+            "final point": _fmt_point(r.final_point), "minimum reached": reached,
+            "steps to it": steps, "|∇f| at the end": numbers.number(r.final_gradient_norm),
+            "path length": numbers.number(r.path_length)})
+        row_colors.append(colors[r.optimizer])
+    table = pandas.DataFrame(rows).style.apply(
+        lambda column: [f"color: {c}" for c in row_colors], subset=["●"])
+    pin = st.column_config.TextColumn
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "status": pin(pinned=True), "●": pin(" ", pinned=True, width=28),
+        "optimizer": pin(pinned=True)})
+    message = advice.divergence_message(diverged, get_quadratic(s.expression), s.options())
+    if message:
+        st.warning(_plain(message))
+    if stuck:
+        st.warning(_plain(
+            f"No gradient at the start for {', '.join(stuck)}: the loss or its gradient is "
+            "undefined there (a kink such as the tip of a cone, or a point outside the function's "
+            "domain), so the run cannot start at it. Move the start a little."))
 
 
 def share_link(s: cfg.Settings) -> None:
