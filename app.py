@@ -445,7 +445,9 @@ def show_details(s: cfg.Settings) -> None:
 
 
 def show_error(exc: InvalidExpression) -> None:
-    st.error(f"**Cannot use this loss.** {exc}. The page still shows the last good loss.")
+    # the message quotes the typed text (a snippet, a suggestion such as 3*x*y): never Markdown
+    st.error("**Cannot use this loss.** "
+             + _plain(f"{exc}. The page still shows the last good loss."))
     if exc.position is not None and exc.text:
         st.code(f"{exc.text}\n{' ' * exc.position}^", language=None)
 

@@ -860,3 +860,16 @@ def test_the_bound_is_compared_with_each_optimizers_own_rate_and_a_schedules_lar
     at = new_app({"p": "ill_conditioned", "o": "gd", "lr": "0.1", "sch": "exponential"})
     (warning,) = warnings_shown(at)
     assert warning.endswith("; its schedule's largest lr = 0.1.")
+
+
+def test_variables_written_together_get_a_suggestion_with_a_caret_under_them():
+    at = new_app({"o": "gd", "n": "5"})
+    text = "x^2 + 3xy + y^2"
+    at.text_input(key="expr").set_value(text).run()
+    assert_ok(at)
+    assert len(at.error) == 1
+    shown = re.sub(r"\\([^\w\s])", r"\1", at.error[0].value)    # Markdown escapes undone
+    assert "'xy' is read as one variable named xy; did you mean 3*x*y?" in shown
+    assert "3\\*x\\*y" in at.error[0].value          # escaped: not rendered as italics
+    carets = [c.value for c in at.code if c.value.startswith(text + "\n")]
+    assert carets == [f"{text}\n{' ' * 7}^"]                 # under the x of 'xy', counted by hand
