@@ -71,8 +71,9 @@ _L = [
         "stationary_point", "A flat spot is not a minimum",
         {"p": "quartic", "o": "gd"},
         "`w^4 - 3w^3 + 2` has f'(w) = w^2 (4w - 9): a flat inflection point at w = 0 and the "
-        "minimum at w = 9/4. From -1.5 gradient descent creeps up to the flat point and stalls "
-        "there; from 3.5 it reaches 9/4.",
+        "minimum at w = 9/4. From -1.5 gradient descent creeps towards the flat point, where "
+        "the slope goes to 0, ever more slowly: after 2000 steps it is still at w ≈ -0.05; "
+        "from 3.5 it reaches 9/4.",
         "Turn on the log scale for the loss per step, then add momentum: does it get past "
         "w = 0?"),
     Lesson(
@@ -87,7 +88,8 @@ _L = [
         {"p": "rosenbrock", "o": "gd,momentum,nesterov,adam", "lr": "0.001", "n": "1000",
          "s": "-1.5,2", "lr.adam": "0.05"},
         "In Rosenbrock's curved valley gradient descent crawls: 1000 steps reach only about "
-        "(-0.66, 0.44). Momentum and Nesterov ride the valley to about (0.99, 0.99). Adam, with "
+        "(-0.66, 0.44). Momentum and Nesterov ride the valley to about (0.99, 0.98) and "
+        "(0.995, 0.99). Adam, with "
         "its own learning rate 0.05, ends near (0.98, 0.96).",
         "Give gradient descent the rate 0.05 too (its own learning rate): it diverges at step "
         "2. Open \"Update rules\" to compare the equations."),
