@@ -47,6 +47,11 @@ def shown_query(at: AppTest) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(at.code[0].value).query, keep_blank_values=True))
 
 
+def says(key: str) -> str:
+    """What lesson ``key`` tells the class."""
+    return LESSONS[key].look + " " + LESSONS[key].try_
+
+
 def fmt(p) -> str:
     return "(" + ", ".join(f"{c:.4g}" for c in p) + ")"
 
@@ -115,12 +120,14 @@ def test_a_lesson_replaces_the_links_view_and_its_problems():
 # ------------------------------------------------------------------- what the lessons claim
 
 def test_learning_rate_lesson_reaches_the_minimum_at_step_85():
+    assert "step 85" in says("learning_rate") and "step 20" in says("learning_rate")
     at = pick("learning_rate")
     assert reached_at(bowl_gd([0.035] * 100)) == 85                      # the text's number
     assert row(at, "gd")["status"] == "reached a minimum at step 85"
 
 
 def test_too_small_a_rate_is_still_moving_at_minus_0_24():
+    assert "-0.24" in says("lr_too_small") and "still moving" in says("lr_too_small")
     at = pick("lr_too_small")
     final = bowl_gd([0.01] * 100)[-1]
     assert round(final[0], 2) == -0.24
@@ -129,6 +136,7 @@ def test_too_small_a_rate_is_still_moving_at_minus_0_24():
 
 
 def test_too_large_a_rate_diverges_at_step_20():
+    assert "step 20" in says("lr_too_large") and "-1.25" in says("lr_too_large")
     at = pick("lr_too_large")
     ys = [abs(p[1]) for p in bowl_gd([0.045] * 100)]
     first_out = next(t for t, y in enumerate(ys) if y > BOX)
@@ -144,6 +152,7 @@ def test_each_himmelblau_start_reaches_a_different_minimum():
 
 
 def test_double_well_starts_end_in_the_shallow_and_the_deep_well():
+    assert all(n in says("local_minima") for n in ("-1.04", "-0.31", "0.96", "0.29"))
     at = pick("local_minima")
     f = lambda w: (w * w - 1) ** 2 + 0.3 * w                          # noqa: E731
     shallow, deep = 0.9601495555, -1.0355787141                        # roots of 4w^3-4w+0.3
@@ -155,6 +164,7 @@ def test_double_well_starts_end_in_the_shallow_and_the_deep_well():
 
 
 def test_quartic_stalls_at_the_flat_point_from_the_left_and_reaches_9_4_from_the_right():
+    assert "w ≈ -0.05" in says("stationary_point")
     at = pick("stationary_point")
     left, right = row(at, "gd", 1), row(at, "gd", 2)
     (w,) = [float(c) for c in left["final point"].strip("()").split(",") if c]
@@ -163,6 +173,7 @@ def test_quartic_stalls_at_the_flat_point_from_the_left_and_reaches_9_4_from_the
 
 
 def test_momentum_reaches_the_minimum_at_step_116_while_gd_crawls():
+    assert "-0.087" in says("momentum") and "step 116" in says("momentum")
     at = pick("momentum")
     gd = bowl_gd([0.01] * 150)
     assert round(gd[-1][0], 3) == -0.087
@@ -177,6 +188,8 @@ def test_momentum_reaches_the_minimum_at_step_116_while_gd_crawls():
 
 
 def test_rosenbrock_lesson_ends_where_its_text_says():
+    assert all(p in says("rosenbrock")
+               for p in ("(-0.66, 0.44)", "(0.99, 0.98)", "(0.995, 0.99)", "(0.98, 0.96)"))
     at = pick("rosenbrock")
 
     def final(label, digits=2):
@@ -189,6 +202,8 @@ def test_rosenbrock_lesson_ends_where_its_text_says():
 
 
 def test_adaptive_lesson_gd_diverges_at_step_4_and_adam_reaches_at_step_97():
+    assert all(p in says("adaptive")
+               for p in ("step 4", "(-1.7, 0.4)", "step 97", "-0.41"))
     at = pick("adaptive")
     ys = [abs(p[1]) for p in bowl_gd([0.1] * 10)]
     assert next(t for t, y in enumerate(ys) if y > BOX) == 4
@@ -221,6 +236,7 @@ def test_adaptive_lesson_gd_diverges_at_step_4_and_adam_reaches_at_step_97():
     ("schedule_inverse_time", lambda t: 0.045 / (1 + 0.1 * t), -0.075),
 ])
 def test_a_schedule_tames_the_diverging_rate_and_x_ends_where_the_text_says(key, rate, x_end):
+    assert f"{x_end}" in says(key)
     at = pick(key)
     pts = bowl_gd([rate(t) for t in range(300)])
     assert max(abs(p[1]) for p in pts) < BOX                       # never leaves the box
@@ -230,6 +246,8 @@ def test_a_schedule_tames_the_diverging_rate_and_x_ends_where_the_text_says(key,
 
 
 def test_the_rate_sums_the_schedule_lessons_quote():
+    assert "0.9," in says("schedule_step") and "±4.7" in says("schedule_step")
+    assert "0.92" in says("schedule_exponential")
     assert math.isclose(sum(0.045 * 0.5 ** (t // 10) for t in range(10_000)), 0.9)
     assert round(0.045 / (1 - math.exp(-0.05)), 2) == 0.92
     assert round(0.5 * 1.25 ** 10, 1) == 4.7              # y after 10 steps at factor -1.25
