@@ -16,7 +16,8 @@ from landscapes import PRESETS
 from landscapes.parse import MAX_LENGTH
 from optimizers import OPTIMIZERS, SCHEDULES
 
-__all__ = ["Settings", "Teacher", "CONTROLS", "MAX_TITLE", "MAX_NOTE", "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
+__all__ = ["Settings", "Teacher", "CONTROLS", "MAX_TITLE", "MAX_NOTE",
+           "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
            "fit_dimension", "fit_widgets", "domain_problem", "shown_problems", "DEFAULT_PRESET", "MAX_STARTS",
            "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT"]
 
