@@ -178,17 +178,11 @@ def _teacher() -> cfg.Teacher:
 
 def _control(name: str) -> tuple[bool, bool]:
     """(drawn, disabled) for the control group ``name`` (settings.CONTROLS) under the teacher
-    link. A hidden control's widgets are not drawn; their values stay where the link put them."""
+    link. A hidden control's widgets are not drawn; their values stay where the link put them
+    (a teacher link is fixed for the session, so they were never widget values: Streamlit keeps
+    plain session-state values; test_teacher_links checks it across reruns)."""
     t = _teacher()
     return t.shows(name), t.locks(name)
-
-
-def _keep_hidden(*keys: str) -> None:
-    """Keep the values of widgets that are not drawn this run (Streamlit drops a widget's
-    value once it is not drawn; a plain session-state value stays)."""
-    for key in keys:
-        if key in ss:
-            ss[key] = ss[key]
 
 
 def _load(s: cfg.Settings) -> None:
@@ -345,8 +339,6 @@ def loss_panel():
                       disabled=locked,
                       help="Examples: x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2, w^4 - 3w^3 + 2. "
                            "Functions: " + ", ".join(sorted(FUNCTIONS)))
-    else:
-        _keep_hidden("preset", "expr")
     error = None
     try:
         loss = get_loss(ss.expr)
@@ -368,7 +360,6 @@ def loss_panel():
 def domain_panel(variables) -> None:
     drawn, locked = _control("domain")
     if not drawn:
-        _keep_hidden(*(f"d{j}{e}" for j in range(len(variables)) for e in ("lo", "hi")))
         return
     st.caption("Domain")
     bad = []
@@ -394,7 +385,6 @@ def domain_panel(variables) -> None:
 def starts_panel(variables) -> None:
     drawn, locked = _control("starts")
     if not drawn:
-        _keep_hidden("n_starts", *(k for k in ss if str(k).startswith("st_")))
         return
     st.caption("Starting points" if locked else
                "Starting points (or click the contour map / curve to add one)")
@@ -431,14 +421,10 @@ def optimizer_panel() -> None:
     if drawn:
         st.multiselect("Optimizers", list(OPTIMIZERS), key="opts", disabled=locked,
                        format_func=lambda o: OPTIMIZERS[o].label)
-    else:
-        _keep_hidden("opts")
     drawn, locked = _control("lr")
     if drawn:
         st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
                          format_func=_lr_format, disabled=locked)
-    else:
-        _keep_hidden("lr")
     drawn, locked = _control("hyper")
     if not drawn:   # their values are kept in ss.keep (_get), as for any widget not drawn
         return
@@ -463,7 +449,6 @@ def _on_own_lr(o: str) -> None:
 def schedule_panel() -> None:
     drawn, locked = _control("schedule")
     if not drawn:
-        _keep_hidden("sched", "warmup")
         return
     st.selectbox("Learning-rate schedule", list(SCHEDULES), key="sched", disabled=locked,
                  format_func=lambda k: SCHEDULES[k].label)
@@ -477,20 +462,15 @@ def run_panel() -> None:
     drawn, locked = _control("steps")
     if drawn:
         st.slider("Steps", *cfg.STEPS_RANGE, key="steps", disabled=locked)
-    else:
-        _keep_hidden("steps")
     drawn, locked = _control("seed")
     if drawn:
         st.number_input("Seed (for SGD's noise)", *cfg.SEED_RANGE, step=1, key="seed",
                         disabled=locked)
-    else:
-        _keep_hidden("seed")
 
 
 def view_panel(n: int) -> None:
     drawn, locked = _control("view")
     if not drawn:
-        _keep_hidden("logy")
         return
     if n == 2:
         st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key=_draw("res"),
@@ -513,7 +493,6 @@ def _on_lesson() -> None:
 def lessons_menu() -> None:
     drawn, locked = _control("lessons")
     if not drawn:
-        _keep_hidden("lesson")
         return
     names = {NO_LESSON: NO_LESSON} | {k: lesson.title for k, lesson in LESSONS.items()}
     st.selectbox("Lesson", list(names), key="lesson", format_func=names.get,
