@@ -5,6 +5,7 @@ reference update rules written in this file, never read back from the engine."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -251,3 +252,13 @@ def test_the_rate_sums_the_schedule_lessons_quote():
     assert math.isclose(sum(0.045 * 0.5 ** (t // 10) for t in range(10_000)), 0.9)
     assert round(0.045 / (1 - math.exp(-0.05)), 2) == 0.92
     assert round(0.5 * 1.25 ** 10, 1) == 4.7              # y after 10 steps at factor -1.25
+
+
+def test_the_readmes_lesson_table_links_are_the_lessons_queries():
+    readme = (Path(APP).parent / "README.md").read_text()
+    section = readme.split("### The lessons menu", 1)[1].split("\n## ", 1)[0]
+    links = re.findall(r"^\| ([^|]+) \| `\?([^`]+)` \|", section, flags=re.M)
+    assert len(links) == 8          # the rows that spell their whole link
+    queries = [lesson.query for lesson in LESSONS.values()]
+    for title, link in links:
+        assert dict(parse_qsl(link)) in queries, title

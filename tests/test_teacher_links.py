@@ -3,6 +3,7 @@ hidden or locked by name, presentation mode, and the share box's maker of such l
 query keys are untrusted like every other: length-limited, checked, reported."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -186,3 +187,14 @@ def test_bad_teacher_values_in_a_link_are_reported_on_the_page():
     assert any("hide=" in m and "no control 'bogus'" in m for m in shown), shown
     assert any("title=" in m and "longer than 80" in m for m in shown), shown
     assert widget(at, "select_slider", "lr") is not None    # the bad hide= hides nothing
+
+
+def test_the_readmes_teacher_links_are_valid():
+    readme = (Path(APP).parent / "README.md").read_text()
+    section = readme.split("## Teacher links", 1)[1].split("\n## ", 1)[0]
+    links = re.findall(r"^\?(\S+)$|`\?([^`]+)`", section, flags=re.M)
+    links = [a or b for a, b in links]
+    assert len(links) == 2
+    for link in links:
+        s, p = cfg.from_query(dict(parse_qsl(link)))
+        assert p == [] and s.teacher.title and s.teacher.note and s.teacher.lock
