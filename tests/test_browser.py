@@ -245,10 +245,8 @@ def start_cell(i: int, point) -> str:
 
 
 def link_starts(page) -> list[tuple[float, ...]] | None:
-    """The starts in the share link (the st.code box under "Share this exact view"; the
-    teacher-link box below it, in an expander, holds another link)."""
-    code = page.locator('[data-testid="stCode"]:not([data-testid="stExpander"] *)',
-                        has_text="?f=")
+    """The starts in the share link (the st.code box under "Share this exact view")."""
+    code = page.locator('[data-testid="stCode"]', has_text="?f=")
     if code.count() != 1:
         return None
     query = parse_qs(urlsplit("".join(code.inner_text().split())).query)
