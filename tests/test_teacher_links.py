@@ -161,6 +161,7 @@ def test_presentation_mode_adds_the_css_block_and_nothing_from_the_link():
 
 def test_the_share_box_makes_a_teacher_link_of_the_current_view():
     at = new_app({"p": "ill_conditioned", "o": "gd", "lr": "0.045", "n": "100"})
+    assert len(at.code) == 1        # nothing filled in: no second copy of the share link
     at.text_input(key="tl_title").set_value("Lesson: " + MD_LINK)
     at.text_area(key="tl_note").set_value("Lower the rate.\n" + HTML)
     at.multiselect(key="tl_hide").set_value(["opts", "loss"])
