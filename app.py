@@ -617,6 +617,10 @@ def teacher_link(s: cfg.Settings, base: str) -> None:
                               value=t.present, key="tl_present")
         made = cfg.Teacher(title=title.strip(), note=note.strip(), hide=tuple(hide),
                            lock=tuple(lock), present=present)
+        if made == t:   # nothing changed: it is the share link above
+            st.caption("Fill in a title or an instruction, or pick controls: the link "
+                       "appears here.")
+            return
         query = cfg.to_query(replace(s, teacher=made))
         st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
 
