@@ -18,6 +18,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 import settings as cfg
+from lessons import LESSONS, MARKERS
 from landscapes import PRESETS, InvalidExpression, compile_loss
 from landscapes.analysis import critical_points
 from landscapes.guard import compile_loss_within
@@ -29,6 +30,14 @@ import viz.player
 from player import PLOTLY_URL, player
 
 CUSTOM = "custom"
+NO_LESSON = "—"
+# Presentation mode (a teacher link's present=1): larger text. Only this constant goes through
+# unsafe_allow_html, never anything from a link.
+PRESENT_CSS = """<style>
+html { font-size: 20px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stText"], [data-testid="stCaptionContainer"],
+[data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
+</style>"""
 ss = st.session_state
 
 
@@ -163,6 +172,20 @@ def _end_run() -> None:
     ss.drawn_last = ss.drawn_now
 
 
+def _teacher() -> cfg.Teacher:
+    """This session's teacher settings (from the link it was opened with)."""
+    return ss.get("teacher") or cfg.Teacher()
+
+
+def _control(name: str) -> tuple[bool, bool]:
+    """(drawn, disabled) for the control group ``name`` (settings.CONTROLS) under the teacher
+    link. A hidden control's widgets are not drawn; their values stay where the link put them
+    (a teacher link is fixed for the session, so they were never widget values: Streamlit keeps
+    plain session-state values; test_teacher_links checks it across reruns)."""
+    t = _teacher()
+    return t.shows(name), t.locks(name)
+
+
 def _load(s: cfg.Settings) -> None:
     """Put settings ``s`` into the widgets' session-state keys."""
     ss.preset = s.preset or CUSTOM
@@ -264,12 +287,16 @@ def _point_of(event) -> tuple[float, ...] | None:
 
 
 def _on_player_click() -> None:
+    if _control("starts") != (True, False):   # hidden or locked by a teacher link
+        return
     point = _point_of(_player_event("click") or {})
     if point is not None:
         _add_start(point)
 
 
 def _on_player_drag() -> None:
+    if _control("starts") != (True, False):
+        return
     event = _player_event("drag") or {}
     point = _point_of(event)
     start = event.get("start")
@@ -305,11 +332,14 @@ def _lr_format(v: float) -> str:
 def loss_panel():
     """Preset picker and expression box; returns the loss to show (the last good one)."""
     names = {CUSTOM: "Custom (type below)"} | {k: p.name for k, p in PRESETS.items()}
-    st.selectbox("Preset landscape", list(names), format_func=names.get, key="preset",
-                 on_change=_on_preset)
-    st.text_input("Loss f (use ^ or ** for powers)", key="expr", on_change=_on_expr,
-                  help="Examples: x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2, w^4 - 3w^3 + 2. "
-                       "Functions: " + ", ".join(sorted(FUNCTIONS)))
+    drawn, locked = _control("loss")
+    if drawn:
+        st.selectbox("Preset landscape", list(names), format_func=names.get, key="preset",
+                     on_change=_on_preset, disabled=locked)
+        st.text_input("Loss f (use ^ or ** for powers)", key="expr", on_change=_on_expr,
+                      disabled=locked,
+                      help="Examples: x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2, w^4 - 3w^3 + 2. "
+                           "Functions: " + ", ".join(sorted(FUNCTIONS)))
     error = None
     try:
         loss = get_loss(ss.expr)
@@ -329,14 +359,19 @@ def loss_panel():
 
 
 def domain_panel(variables) -> None:
+    drawn, locked = _control("domain")
+    if not drawn:
+        return
     st.caption("Domain")
     bad = []
     for j, name in enumerate(variables):
         c1, c2 = st.columns(2)
         c1.number_input(f"{name} from", key=f"d{j}lo", step=0.5, format="%g",
-                        min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT)
+                        min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT,
+                        disabled=locked)
         c2.number_input(f"{name} to", key=f"d{j}hi", step=0.5, format="%g",
-                        min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT)
+                        min_value=-cfg.DOMAIN_LIMIT, max_value=cfg.DOMAIN_LIMIT,
+                        disabled=locked)
         problem = cfg.domain_problem([(ss[f"d{j}lo"], ss[f"d{j}hi"])])
         if problem:
             bad.append((name, problem))
@@ -349,7 +384,11 @@ def domain_panel(variables) -> None:
 
 
 def starts_panel(variables) -> None:
-    st.caption("Starting points (or click the contour map / curve to add one)")
+    drawn, locked = _control("starts")
+    if not drawn:
+        return
+    st.caption("Starting points" if locked else
+               "Starting points (or click the contour map / curve to add one)")
     for i in range(ss.n_starts):
         cols = st.columns([5] * len(variables) + [1], vertical_alignment="bottom")
         for j, name in enumerate(variables):
@@ -357,42 +396,50 @@ def starts_panel(variables) -> None:
             key = f"st_{i}_{j}"
             ss[key] = float(min(max(ss[key], lo), hi))
             cols[j].slider(f"start {i + 1}: {name}", float(lo), float(hi), key=key,
-                           step=float(hi - lo) / 400, format="%.3f")
+                           step=float(hi - lo) / 400, format="%.3f", disabled=locked)
         cols[-1].button("✕", key=f"rm_{i}", on_click=_remove_start, args=(i,), type="tertiary",
-                        disabled=ss.n_starts <= 1, help=f"remove start {i + 1}")
-    st.button("Add a start", on_click=_add_start, disabled=ss.n_starts >= cfg.MAX_STARTS)
+                        disabled=locked or ss.n_starts <= 1, help=f"remove start {i + 1}")
+    st.button("Add a start", on_click=_add_start,
+              disabled=locked or ss.n_starts >= cfg.MAX_STARTS)
 
 
-def _param_widget(p, key: str, label: str | None = None) -> None:
+def _param_widget(p, key: str, label: str | None = None, disabled: bool = False) -> None:
     label = label or p.name
     _draw(key)
     if p.kind == "bool":
-        st.checkbox(label, key=key, help=p.help)
+        st.checkbox(label, key=key, help=p.help, disabled=disabled)
     elif p.kind == "int":
         st.number_input(label, min_value=int(p.low), max_value=int(p.high), step=1, key=key,
-                        help=p.help)
+                        help=p.help, disabled=disabled)
     else:
         st.number_input(label, min_value=float(p.low), max_value=float(p.high), key=key,
-                        help=p.help, format="%.2e" if p.log else "%.4g",
+                        help=p.help, format="%.2e" if p.log else "%.4g", disabled=disabled,
                         step=float(p.default) / 10 if p.log and p.default else 0.01)
 
 
 def optimizer_panel() -> None:
-    st.multiselect("Optimizers", list(OPTIMIZERS), key="opts",
-                   format_func=lambda o: OPTIMIZERS[o].label)
-    st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
-                     format_func=_lr_format)
+    drawn, locked = _control("opts")
+    if drawn:
+        st.multiselect("Optimizers", list(OPTIMIZERS), key="opts", disabled=locked,
+                       format_func=lambda o: OPTIMIZERS[o].label)
+    drawn, locked = _control("lr")
+    if drawn:
+        st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
+                         format_func=_lr_format, disabled=locked)
+    drawn, locked = _control("hyper")
+    if not drawn:   # their values are kept in ss.keep (_get), as for any widget not drawn
+        return
     for o in ss.opts:
         spec = OPTIMIZERS[o]
         with st.expander(f"{spec.label} settings"):
             st.checkbox("own learning rate", key=_draw(f"lr_on_{o}"), on_change=_on_own_lr,
-                        args=(o,))
+                        args=(o,), disabled=locked)
             if ss[f"lr_on_{o}"]:
                 key = _draw(f"lr_{o}")
                 st.select_slider(f"{spec.label} learning rate", cfg.lr_choices(ss[key]),
-                                 key=key, format_func=_lr_format)
+                                 key=key, format_func=_lr_format, disabled=locked)
             for p in spec.params:
-                _param_widget(p, f"hp_{o}_{p.name}")
+                _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
 
 
 def _on_own_lr(o: str) -> None:
@@ -401,25 +448,82 @@ def _on_own_lr(o: str) -> None:
 
 
 def schedule_panel() -> None:
-    st.selectbox("Learning-rate schedule", list(SCHEDULES), key="sched",
+    drawn, locked = _control("schedule")
+    if not drawn:
+        return
+    st.selectbox("Learning-rate schedule", list(SCHEDULES), key="sched", disabled=locked,
                  format_func=lambda k: SCHEDULES[k].label)
     for p in SCHEDULES[ss.sched].params:
-        _param_widget(p, f"sp_{ss.sched}_{p.name}")
+        _param_widget(p, f"sp_{ss.sched}_{p.name}", disabled=locked)
     st.number_input("Linear warm-up steps (0 = none)", min_value=0, max_value=10000, step=10,
-                    key="warmup")
+                    key="warmup", disabled=locked)
 
 
 def run_panel() -> None:
-    st.slider("Steps", *cfg.STEPS_RANGE, key="steps")
-    st.number_input("Seed (for SGD's noise)", *cfg.SEED_RANGE, step=1, key="seed")
+    drawn, locked = _control("steps")
+    if drawn:
+        st.slider("Steps", *cfg.STEPS_RANGE, key="steps", disabled=locked)
+    drawn, locked = _control("seed")
+    if drawn:
+        st.number_input("Seed (for SGD's noise)", *cfg.SEED_RANGE, step=1, key="seed",
+                        disabled=locked)
 
 
 def view_panel(n: int) -> None:
+    drawn, locked = _control("view")
+    if not drawn:
+        return
     if n == 2:
-        st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key=_draw("res"))
-        st.checkbox("Log colour scale", key=_draw("logc"),
+        st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key=_draw("res"),
+                  disabled=locked)
+        st.checkbox("Log colour scale", key=_draw("logc"), disabled=locked,
                     help="colour by log10(f - min + ε): shows narrow valleys such as Rosenbrock's")
-    st.checkbox("Log scale for the loss per step", key="logy")
+    st.checkbox("Log scale for the loss per step", key="logy", disabled=locked)
+
+
+def _on_lesson() -> None:
+    lesson = LESSONS.get(ss.lesson)
+    if lesson is None:
+        return
+    s, _ = cfg.from_query(lesson.query)     # ours: checked in tests to have no problems
+    s, _ = cfg.fit_widgets(s)
+    _load(s)
+    ss.link_problems = []                   # the lesson replaced the link's view
+
+
+def lessons_menu() -> None:
+    drawn, locked = _control("lessons")
+    if not drawn:
+        return
+    names = {NO_LESSON: NO_LESSON} | {k: lesson.title for k, lesson in LESSONS.items()}
+    st.selectbox("Lesson", list(names), key="lesson", format_func=names.get,
+                 on_change=_on_lesson, disabled=locked,
+                 help="Sets up a view and says what to look at and what to try.")
+
+
+def show_lesson() -> None:
+    """The picked lesson's box (our own texts: Markdown) and the markers' legend."""
+    lesson = LESSONS.get(ss.get("lesson", NO_LESSON))
+    if lesson is None:
+        return
+    with st.container(border=True):
+        st.markdown(f"**Lesson: {lesson.title}**")
+        st.markdown(f"**Look at:** {lesson.look}")
+        st.markdown(f"**Try:** {lesson.try_}")
+        st.button("Set this lesson's view again", on_click=_on_lesson)
+        with st.expander("What the markers mean"):
+            st.markdown(MARKERS)
+
+
+def show_teacher() -> None:
+    """A teacher link's title and instruction: untrusted text, so st.text, never Markdown."""
+    t = _teacher()
+    if t.title or t.note:
+        with st.container(border=True):
+            if t.title:
+                st.text(t.title)
+            if t.note:
+                st.text(t.note)
 
 
 # -------------------------------------------------------------------------------------- output
@@ -531,17 +635,49 @@ def results_table(result: dict, s: cfg.Settings) -> None:
 
 
 def share_link(s: cfg.Settings) -> None:
-    query = cfg.to_query(s)
+    query = cfg.to_query(replace(s, teacher=_teacher()))
     if dict(st.query_params) != query:
         st.query_params.from_dict(query)
     base = st.context.url or ""
     st.caption("Share this exact view: copy the link (button at the right of the box).")
     st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
+    teacher_link(s, base)
+
+
+def teacher_link(s: cfg.Settings, base: str) -> None:
+    """A link to this view with a title, an instruction, hidden or locked controls and
+    presentation mode, made from the inputs below (starting from this session's)."""
+    t = _teacher()
+    with st.expander("Teacher link: a title, an instruction, hidden or locked controls"):
+        title = st.text_input("Title (plain text)", value=t.title, max_chars=cfg.MAX_TITLE,
+                              key="tl_title")
+        note = st.text_area("Instruction (plain text)", value=t.note, max_chars=cfg.MAX_NOTE,
+                            key="tl_note")
+        names = list(cfg.CONTROLS)
+        hide = st.multiselect("Hide these controls", names, default=list(t.hide),
+                              format_func=cfg.CONTROLS.get, key="tl_hide")
+        lock = st.multiselect("Lock these controls (shown, not changeable)", names,
+                              default=list(t.lock), format_func=cfg.CONTROLS.get, key="tl_lock")
+        present = st.checkbox("Presentation mode (larger text, sidebar collapsed)",
+                              value=t.present, key="tl_present")
+        made = cfg.Teacher(title=title.strip(), note=note.strip(), hide=tuple(hide),
+                           lock=tuple(lock), present=present)
+        if made == t:   # nothing changed: it is the share link above
+            st.caption("Fill in a title or an instruction, or pick controls: the link "
+                       "appears here.")
+            return
+        query = cfg.to_query(replace(s, teacher=made))
+        st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
 
 
 def main() -> None:
+    if "teacher" not in ss:   # before the first widget: presentation mode collapses the sidebar
+        ss.teacher = cfg.from_query(st.query_params.to_dict())[0].teacher
+    present = ss.teacher.present
     st.set_page_config(page_title="Descent: loss landscapes and optimizers", page_icon="⛰️",
-                       layout="wide")
+                       layout="wide", initial_sidebar_state="collapsed" if present else "auto")
+    if present:
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)   # a constant, never link text
     ss.drawn_now = set()
     try:
         page()
@@ -576,8 +712,11 @@ def page() -> None:
         st.warning("Some of this link's settings could not be used:", icon="⚠️")
         for message in cfg.shown_problems(ss.link_problems):
             st.text(message)
+    show_teacher()
+    show_lesson()
 
     with st.sidebar:
+        lessons_menu()
         st.header("Loss")
         loss, error = loss_panel()
         domain_panel(loss.variables)

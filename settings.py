@@ -16,7 +16,8 @@ from landscapes import PRESETS
 from landscapes.parse import MAX_LENGTH
 from optimizers import OPTIMIZERS, SCHEDULES
 
-__all__ = ["Settings", "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
+__all__ = ["Settings", "Teacher", "CONTROLS", "MAX_TITLE", "MAX_NOTE",
+           "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
            "fit_dimension", "fit_widgets", "domain_problem", "shown_problems", "DEFAULT_PRESET", "MAX_STARTS",
            "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT"]
 
@@ -32,7 +33,23 @@ MAX_SHOWN_PROBLEMS = 5             # messages about one link shown at most (then
 MAX_PROBLEM_CHARS = 160            # each cut to this length
 SEED_RANGE = (0, 2**31 - 1)
 PLAIN_KEYS = frozenset({"f", "p", "d", "s", "o", "lr", "n", "sch", "wu", "seed", "res", "spd",
-                        "logc", "logy"})
+                        "logc", "logy", "title", "note", "hide", "lock", "present"})
+MAX_TITLE = 80                     # a teacher link's title, characters
+MAX_NOTE = 400                     # a teacher link's instruction, characters
+# Controls a teacher link can hide or lock (hide=..., lock=...): the page's groups of widgets.
+CONTROLS: dict[str, str] = {
+    "lessons": "the lessons menu",
+    "loss": "preset and loss formula",
+    "domain": "domain",
+    "starts": "starting points (also clicks and drags on the map)",
+    "opts": "choice of optimizers",
+    "lr": "shared learning rate",
+    "hyper": "each optimizer's settings (own learning rate, parameters)",
+    "schedule": "learning-rate schedule and warm-up",
+    "steps": "number of steps",
+    "seed": "seed",
+    "view": "view options (resolution, log scales)",
+}
 
 # Learning rates on a log scale from 1e-5 to 10, with "nice" values (0.035, 5e-5, ...) in between.
 _MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9)
@@ -80,6 +97,23 @@ def shown_problems(problems: list[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Teacher:
+    """What a teacher's link adds to a view: a title and an instruction (plain text, shown as
+    such, never as Markdown or HTML), controls hidden or drawn locked, and presentation mode."""
+    title: str = ""
+    note: str = ""
+    hide: tuple[str, ...] = ()      # names from CONTROLS
+    lock: tuple[str, ...] = ()
+    present: bool = False
+
+    def shows(self, control: str) -> bool:
+        return control not in self.hide
+
+    def locks(self, control: str) -> bool:
+        return control in self.lock
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything that decides what the page shows."""
     expression: str
@@ -99,6 +133,7 @@ class Settings:
     log_color: bool = False
     log_loss: bool = False
     speed: int = 80
+    teacher: Teacher = Teacher()
 
     @property
     def n(self) -> int:
@@ -170,6 +205,13 @@ def to_query(s: Settings) -> dict[str, str]:
         q["logc"] = "1" if s.log_color else "0"
     if s.log_loss:
         q["logy"] = "1"
+    t = s.teacher
+    for key, value in (("title", t.title), ("note", t.note), ("hide", ",".join(t.hide)),
+                       ("lock", ",".join(t.lock))):
+        if value:
+            q[key] = value
+    if t.present:
+        q["present"] = "1"
     return q
 
 
@@ -317,12 +359,43 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
         v = take(key, lambda t: t == "1" if t in ("0", "1") else _raise("is not 0 or 1"))
         if v is not None:
             changes[name] = v
-    s = replace(s, **changes)
+    s = replace(s, teacher=_teacher(take, s.teacher), **changes)
     if len(s.starts[0]) != s.n:
         if "s" not in q:   # a bad "s" was reported already
             problems.append("Ignored the starts: they do not match the link's domain")
         s = replace(s, starts=(tuple((lo + hi) / 2 for lo, hi in s.domain),))
     return s, problems
+
+
+def _text(limit: int):
+    def convert(text: str) -> str:
+        if len(text) > limit:
+            raise _Bad(f"is longer than {limit} characters")
+        if any(ord(c) < 32 and c not in "\n\t" or 0x7f <= ord(c) < 0xa0 for c in text):
+            raise _Bad("has control characters")
+        return text.strip()
+    return convert
+
+
+def _controls(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in CONTROLS]
+    if unknown:
+        raise _Bad(f"no control {unknown[0][:40]!r} (known: {', '.join(CONTROLS)})")
+    return names
+
+
+def _teacher(take, base: Teacher) -> Teacher:
+    """The teacher keys of a query (through ``from_query``'s ``take``, which reports problems)."""
+    changes: dict = {}
+    for key, convert in (("title", _text(MAX_TITLE)), ("note", _text(MAX_NOTE)),
+                         ("hide", _controls), ("lock", _controls),
+                         ("present", lambda t: t == "1" if t in ("0", "1")
+                          else _raise("is not 0 or 1"))):
+        v = take(key, convert)
+        if v is not None:
+            changes[key] = v
+    return replace(base, **changes)
 
 
 def fit_widgets(s: Settings) -> tuple[Settings, list[str]]:
