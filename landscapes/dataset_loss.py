@@ -31,7 +31,7 @@ import sympy
 
 from .datasets import InvalidDataset, column_name_problem
 from .loss import (MAX_GRADIENT_SIZE, _as_float, _call, _lambdify, _latex, _nan_if_not_finite,
-                   derivatives)
+                   as_points, derivatives)
 from .parse import InvalidExpression, parse
 
 __all__ = ["DatasetLoss", "compile_dataset_loss", "CHUNK"]
@@ -148,11 +148,7 @@ class DatasetLoss:
         return rows
 
     def _points(self, points) -> np.ndarray:
-        pts = np.asarray(points, dtype=float)
-        if pts.ndim == 0 or pts.shape[-1] != self.n:
-            raise ValueError(f"points must have shape (..., {self.n}) for a loss of "
-                             f"{', '.join(self.variables)}; got shape {pts.shape}")
-        return pts
+        return as_points(points, self.variables)
 
     def _mean(self, func, pts, rows, width) -> np.ndarray:
         columns = [self.data[c] for c in self.columns]
@@ -305,7 +301,7 @@ def _compile(text: str, names: tuple[str, ...]) -> _Compiled:
                 # the K coefficients, then their absolute values (for the rounding bound)
                 coefficients = _lambdify(every, exprs + [sympy.Abs(e) for e in exprs])
         n = len(params)
-        mean = rf"\frac{{1}}{{n}} \sum_{{i=1}}^{{n}} "
+        mean = r"\frac{1}{n} \sum_{i=1}^{n} "
         sample = [_mean_latex(g, params, cols) for g in grad]
         if n == 1:
             gradient_latex = rf"L'({parsed.variables[0]}) = {mean}{sample[0]}"

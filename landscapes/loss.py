@@ -68,11 +68,16 @@ class Loss:
         return flat.reshape(pts.shape[:-1] + (self.n, self.n))
 
     def _points(self, points) -> np.ndarray:
-        pts = np.asarray(points, dtype=float)
-        if pts.ndim == 0 or pts.shape[-1] != self.n:
-            raise ValueError(f"points must have shape (..., {self.n}) for a loss of "
-                             f"{', '.join(self.variables)}; got shape {pts.shape}")
-        return pts
+        return as_points(points, self.variables)
+
+
+def as_points(points, variables) -> np.ndarray:
+    """``points`` as a float array of shape (..., n) for a loss of ``variables``, or ValueError."""
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim == 0 or pts.shape[-1] != len(variables):
+        raise ValueError(f"points must have shape (..., {len(variables)}) for a loss of "
+                         f"{', '.join(variables)}; got shape {pts.shape}")
+    return pts
 
 
 def _evaluate(func: Callable, pts: np.ndarray, tail: tuple[int, ...]) -> np.ndarray:

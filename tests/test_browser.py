@@ -120,6 +120,21 @@ def session(browser, app_url):
 
 
 @contextlib.contextmanager
+def opened_at(browser, app_url: str, link: str, failure_shot: str):
+    """A session in a context of its own, opened at `link` (a query string), closed afterwards;
+    a screenshot of the page is kept when the test fails."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    session = Session(page)            # listening before the page loads
+    try:
+        with screenshot_on_failure(page, failure_shot):
+            page.goto(app_url + "/" + link, wait_until="domcontentloaded")
+            yield session
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
 def screenshot_on_failure(page, name: str):
     """Keep what the browser showed when a step fails (artifacts/ is git-ignored)."""
     try:
@@ -454,47 +469,41 @@ QUARTIC_LINK = "?p=quartic&o=gd&lr=0.001&s=-1.5"
 
 
 def test_the_1d_curve_plays_and_the_inspector_shows_the_worked_example(browser, app_url):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    session = Session(page)
-    try:
-        with screenshot_on_failure(page, "browser-1d-failure.png"):
-            page.goto(app_url + "/" + QUARTIC_LINK, wait_until="domcontentloaded")
-            session.wait_for_player(2)
-            assert not page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
-                                     ".some(gd => gd._fullLayout._has('gl3d'))")
-            sources = latex_sources(page)
-            assert any(src.startswith("f(w) = w^{4} - 3 w^{3} + 2")
-                       and src.endswith("f'(w) = 4 w^{3} - 9 w^{2}") for src in sources), sources
-            # The inspector at step 0: f'(-1.5) = 4(-3.375) - 9(2.25) = -33.75, and
-            # w1 = -1.5 - 0.001 * (-33.75) = -1.46625 (the worked example).
-            player_button(page, "to the start").click()
-            session.wait_until(lambda: view_steps(page)["map"] == 0, timeout=10, what="step 0")
-            text = page.locator(".dp-inspector").inner_text()
-            assert "−33.75" in text, text
-            assert "−1.5 − 0.001 × (−33.75) = −1.46625" in text, text
-            assert "(recorded: −1.46625)" in text, text
-            player_button(page, "one step forward").click()
-            text = page.locator(".dp-inspector").inner_text()
-            # step 1: f'(-1.46625) = 4 w^3 - 9 w^2 by hand
-            w = -1.46625
-            g = 4 * w**3 - 9 * w**2
-            assert f"−{abs(float(f'{g:.6g}')):g}" in text, (g, text)
-            # Play slides the marker along the curve: the map's step grows
-            player_button(page, "play").click()
-            session.wait_until(lambda: view_steps(page)["map"] >= 20, timeout=30,
-                               what="the curve's marker to move")
-            player_button(page, "play").click()     # pause
-            # A click on the curve adds a start there
-            keys = player_keys(page)
-            click_map(session, 3.0, 3.0**4 - 3 * 3.0**3 + 2)
-            session.wait_until(lambda: slider_value(page, "start 2: w") is not None,
-                               timeout=SLOW_S, what="a 2nd start after the click on the curve")
-            assert slider_value(page, "start 2: w") == pytest.approx(3.0, abs=0.03)
-            wait_paths_change(session, keys["paths"], "the new start's path")
-            session.assert_clean("on the 1-D page")
-    finally:
-        context.close()
+    with opened_at(browser, app_url, QUARTIC_LINK, "browser-1d-failure.png") as session:
+        page = session.page
+        session.wait_for_player(2)
+        assert not page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                                 ".some(gd => gd._fullLayout._has('gl3d'))")
+        sources = latex_sources(page)
+        assert any(src.startswith("f(w) = w^{4} - 3 w^{3} + 2")
+                   and src.endswith("f'(w) = 4 w^{3} - 9 w^{2}") for src in sources), sources
+        # The inspector at step 0: f'(-1.5) = 4(-3.375) - 9(2.25) = -33.75, and
+        # w1 = -1.5 - 0.001 * (-33.75) = -1.46625 (the worked example).
+        player_button(page, "to the start").click()
+        session.wait_until(lambda: view_steps(page)["map"] == 0, timeout=10, what="step 0")
+        text = page.locator(".dp-inspector").inner_text()
+        assert "−33.75" in text, text
+        assert "−1.5 − 0.001 × (−33.75) = −1.46625" in text, text
+        assert "(recorded: −1.46625)" in text, text
+        player_button(page, "one step forward").click()
+        text = page.locator(".dp-inspector").inner_text()
+        # step 1: f'(-1.46625) = 4 w^3 - 9 w^2 by hand
+        w = -1.46625
+        g = 4 * w**3 - 9 * w**2
+        assert f"−{abs(float(f'{g:.6g}')):g}" in text, (g, text)
+        # Play slides the marker along the curve: the map's step grows
+        player_button(page, "play").click()
+        session.wait_until(lambda: view_steps(page)["map"] >= 20, timeout=30,
+                           what="the curve's marker to move")
+        player_button(page, "play").click()     # pause
+        # A click on the curve adds a start there
+        keys = player_keys(page)
+        click_map(session, 3.0, 3.0**4 - 3 * 3.0**3 + 2)
+        session.wait_until(lambda: slider_value(page, "start 2: w") is not None,
+                           timeout=SLOW_S, what="a 2nd start after the click on the curve")
+        assert slider_value(page, "start 2: w") == pytest.approx(3.0, abs=0.03)
+        wait_paths_change(session, keys["paths"], "the new start's path")
+        session.assert_clean("on the 1-D page")
 
 
 # Every button's label (text or icon) must be readable, not clipped by a too narrow button.
@@ -546,18 +555,11 @@ CONE_LINK = "?f=sqrt(x%5E2%20%2B%20y%5E2)&d=-5,5;-5,5&s=0,0;1,1&o=gd&lr=0.01&n=5
 def test_a_run_that_fails_at_its_start_is_drawn_with_its_marker(browser, app_url):
     """The cone sqrt(x^2 + y^2) has no gradient at its tip (0, 0): the run from there fails at
     step 0 and has no finite point, yet the map shows an ✕ in its colour on its start."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    session = Session(page)
-    try:
-        with screenshot_on_failure(page, "browser-step0-failure.png"):
-            page.goto(app_url + "/" + CONE_LINK, wait_until="domcontentloaded")
-            session.wait_for_player(3)
-            assert page.get_by_text("cannot start at").count() >= 1     # the table says so
-            page.locator(".dp-map").scroll_into_view_if_needed()
-            hit = map_pixel(page, 0.0, 0.0)              # the ✕ is drawn through its centre
-            assert hit["rgba"][3] > 200, hit
-            # the other start, (1, 1), moves towards the tip: its marker is off (1, 1) by now
-            session.assert_clean("with a run that failed at its start")
-    finally:
-        context.close()
+    with opened_at(browser, app_url, CONE_LINK, "browser-step0-failure.png") as session:
+        page = session.page
+        session.wait_for_player(3)
+        assert page.get_by_text("cannot start at").count() >= 1     # the table says so
+        page.locator(".dp-map").scroll_into_view_if_needed()
+        hit = map_pixel(page, 0.0, 0.0)              # the ✕ is drawn through its centre
+        assert hit["rgba"][3] > 200, hit
+        session.assert_clean("with a run that failed at its start")

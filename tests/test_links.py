@@ -2,25 +2,17 @@
 changes of it is reported or kept exactly (issue 7). Through AppTest, as tests/test_app.py."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 import settings as cfg
 from landscapes import PRESETS
 from viz.pack import unpack
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from _apptest import new_app
 
 
-def new_app(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params = dict(query)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def player_draws(at: AppTest) -> bool:

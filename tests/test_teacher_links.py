@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import settings as cfg
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from _apptest import APP, new_app
 MD_LINK = "[click](http://host/x)"
 HTML = "<b>bold</b><img src=http://host/y>"
 
@@ -33,12 +33,6 @@ WIDGET = {
 }
 
 
-def new_app(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params = dict(query)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def widget(at: AppTest, kind: str, key: str):
