@@ -462,7 +462,8 @@ def schedule_panel() -> None:
 def run_panel() -> None:
     drawn, locked = _control("steps")
     if drawn:
-        st.slider("Steps", *cfg.STEPS_RANGE, key="steps", disabled=locked)
+        # a number input: any step count, e.g. 37 or 1500, is typed exactly
+        st.number_input("Steps", *cfg.STEPS_RANGE, step=1, key="steps", disabled=locked)
     drawn, locked = _control("seed")
     if drawn:
         st.number_input("Seed (for SGD's noise)", *cfg.SEED_RANGE, step=1, key="seed",

@@ -270,7 +270,7 @@ def test_every_preset_renders(preset_app, key):
     remove = [b.key for b in at.button if b.label == "✕"]
     assert remove == [f"rm_{i}" for i in range(len(p.starts))]          # one per start
     assert p.lr in cfg.LR_GRID and at.select_slider(key="lr").value == p.lr
-    assert at.slider(key="steps").value == cfg.for_preset(key).steps <= p.steps
+    assert at.number_input(key="steps").value == cfg.for_preset(key).steps <= p.steps
     if p.n == 2:
         assert at.checkbox(key="logc").value == p.log_color
     assert len(rows(at)) == len(at.multiselect(key="opts").value) * len(p.starts)
@@ -446,7 +446,7 @@ def test_query_string_restores_the_configuration():
         [[1, 1], [-2, 1.5]]
     assert at.multiselect(key="opts").value == ["gd", "adam"]
     assert at.select_slider(key="lr").value == 0.05
-    assert at.slider(key="steps").value == 40
+    assert at.number_input(key="steps").value == 40
     assert at.selectbox(key="sched").value == "exponential"
     assert at.number_input(key="sp_exponential_k").value == 0.05
     assert at.number_input(key="hp_adam_beta1").value == 0.8
@@ -472,7 +472,7 @@ def test_link_round_trip_reproduces_the_table():
     at = new_app()
     at.select_slider(key="lr").set_value(0.02)
     at.multiselect(key="opts").set_value(["gd", "nesterov", "adam"])
-    at.slider(key="steps").set_value(120)
+    at.number_input(key="steps").set_value(120)
     at.selectbox(key="sched").set_value("inverse_time")
     at.slider(key="st_0_0").set_value(1.0)
     at.checkbox(key="logy").check()
@@ -493,7 +493,7 @@ def test_link_round_trip_reproduces_the_table():
     assert not link_warnings(again)
     assert table(again).equals(table(at))
     assert same(charts(again)[2], charts(at)[2])
-    for kind, key in [("select_slider", "lr"), ("multiselect", "opts"), ("slider", "steps"),
+    for kind, key in [("select_slider", "lr"), ("multiselect", "opts"), ("number_input", "steps"),
                       ("selectbox", "sched"), ("number_input", "hp_nesterov_momentum"),
                       ("number_input", "sp_inverse_time_k"), ("select_slider", "lr_adam"),
                       ("checkbox", "logy"), ("checkbox", "logc"), ("slider", "st_0_0")]:
@@ -534,7 +534,7 @@ def test_an_invalid_link_loss_keeps_the_other_parameters():
     at = new_app({"f": "__import__('os')", "lr": "0.1", "o": "gd", "n": "30"})
     assert at.select_slider(key="lr").value == 0.1
     assert at.multiselect(key="opts").value == ["gd"]
-    assert at.slider(key="steps").value == 30
+    assert at.number_input(key="steps").value == 30
 
 
 def test_a_link_whose_domain_does_not_fit_its_loss_is_reported():
@@ -636,11 +636,11 @@ def test_interacting_on_a_1d_loss_does_not_crash():
     at = new_app()
     at.text_input(key="expr").set_value("w^4 - 3*w^3 + 2").run()
     assert_ok(at)
-    at.slider(key="steps").set_value(5).run()             # AttributeError: no attribute "res"
+    at.number_input(key="steps").set_value(5).run()             # AttributeError: no attribute "res"
     assert_ok(at)
     at = new_app()
     at.selectbox(key="preset").set_value("quartic").run()
-    at.slider(key="steps").set_value(5).run()
+    at.number_input(key="steps").set_value(5).run()
     at.selectbox(key="preset").set_value("bowl").run()    # _on_preset reads ss.res
     assert_ok(at)
 
@@ -691,7 +691,7 @@ def test_view_options_survive_a_1d_loss():
     at.slider(key="res").set_value(120)
     at.checkbox(key="logc").uncheck().run()
     at.text_input(key="expr").set_value("w^4 - 3*w^3 + 2").run()
-    at.slider(key="steps").set_value(30).run()          # a rerun while the 2-D options are hidden
+    at.number_input(key="steps").set_value(30).run()          # a rerun while the 2-D options are hidden
     assert_ok(at)
     at.text_input(key="expr").set_value("x^2 + 3*y^2").run()
     assert_ok(at)
@@ -873,3 +873,12 @@ def test_variables_written_together_get_a_suggestion_with_a_caret_under_them():
     assert "3\\*x\\*y" in at.error[0].value          # escaped: not rendered as italics
     carets = [c.value for c in at.code if c.value.startswith(text + "\n")]
     assert carets == [f"{text}\n{' ' * 7}^"]                 # under the x of 'xy', counted by hand
+
+
+@pytest.mark.parametrize("steps", [37, 1500])
+def test_the_steps_control_takes_any_count_exactly(steps):
+    at = new_app({"p": "ill_conditioned", "o": "gd"})
+    at.number_input(key="steps").set_value(steps).run()
+    assert_ok(at)
+    assert at.query_params["n"] == str(steps)
+    assert charts(at)[-1]["T"] == steps          # the player steps through exactly that many

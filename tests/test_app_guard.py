@@ -32,7 +32,7 @@ def test_a_typed_loss_refused_after_eviction_is_a_message(monkeypatch):
     _compile_normalised.cache_clear()
     guard.forget_outcomes()              # ... and from the guard's memory
     monkeypatch.setattr(guard, "_compile_in_child", lambda text, seconds: (BUSY, False))
-    at.slider(key="steps").set_value(30).run()
+    at.number_input(key="steps").set_value(30).run()
 
     assert not at.exception, [e.message for e in at.exception]
     assert any("too busy" in e.value for e in at.error), [e.value for e in at.error]

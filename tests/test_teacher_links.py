@@ -27,7 +27,7 @@ WIDGET = {
     "lr": ("select_slider", "lr"),
     "hyper": ("checkbox", "lr_on_gd"),
     "schedule": ("selectbox", "sched"),
-    "steps": ("slider", "steps"),
+    "steps": ("number_input", "steps"),
     "seed": ("number_input", "seed"),
     "view": ("checkbox", "logy"),
 }
@@ -172,7 +172,7 @@ def test_the_share_box_makes_a_teacher_link_of_the_current_view():
     student = new_app(made)           # the link opens with those controls hidden and locked
     assert widget(student, "multiselect", "opts") is None
     assert widget(student, "text_input", "expr") is None
-    assert widget(student, "slider", "steps").disabled
+    assert widget(student, "number_input", "steps").disabled
     assert "Lesson: " + MD_LINK in [t.value for t in student.text]
 
 
