@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 # importing it, and while another session's thread was still importing pandas they found a
 # half-initialised module ("partially initialized module 'pandas' has no attribute 'Series'",
 # seen with 8 sessions at once). An import statement waits for an import in progress.
-import pandas  # noqa: F401
+import pandas
 import streamlit as st
 
 import settings as cfg
@@ -567,13 +567,12 @@ def get_quadratic(text: str):
     return advice.quadratic_of(get_loss(text))
 
 
-def _largest_lr(s: cfg.Settings, o: str, steps: int) -> tuple[float, bool]:
-    """The largest learning rate optimizer ``o`` used in its first ``steps`` steps, and whether
-    its rate was constant."""
+def _largest_lr(s: cfg.Settings, run, o: int, steps: int) -> tuple[float, bool]:
+    """The largest learning rate optimizer ``o`` (its index) used in its first ``steps`` steps,
+    as the engine recorded it (``run.lr``), and whether its rate was constant."""
     if s.schedule == "constant" and not s.warmup:
-        return s.lr_for(o), True
-    sched = schedules.make(s.schedule, lr=s.lr_for(o), warmup=s.warmup, **dict(s.schedule_params))
-    return max(sched(t) for t in range(max(steps, 1))), False
+        return s.lr_for(s.optimizers[o]), True
+    return float(run.lr[o, :max(steps, 1)].max()), False
 
 
 def _plain(text: str) -> str:
@@ -598,7 +597,7 @@ def results_table(result: dict, s: cfg.Settings) -> None:
         elif r.diverged_at is not None:
             status = f"diverged at step {r.diverged_at}"
             o = s.optimizers.index(r.optimizer)
-            lr, constant = _largest_lr(s, r.optimizer, r.diverged_at)
+            lr, constant = _largest_lr(s, run, o, r.diverged_at)
             diverged.append(advice.Diverged(
                 r.optimizer, label, r.start_index + 1, r.diverged_at, lr, constant,
                 advice.falling(run.values[o, r.start_index], r.final_step)))
