@@ -43,12 +43,6 @@ class Part:
     def __init__(self, header: dict, blobs: list):
         self.header, self.blobs = header, blobs
 
-    def __getstate__(self):
-        return self.header, self.blobs
-
-    def __setstate__(self, state):
-        self.header, self.blobs = state
-
 
 def landscape_part(loss, domain, *, resolution: int = 80, log_color: bool = False, minima=(),
                    critical_points=(), key: str | None = None) -> Part:
