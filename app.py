@@ -7,6 +7,7 @@ URL query string (``settings.to_query``), so a link reproduces the view.
 from __future__ import annotations
 
 from dataclasses import replace
+import hashlib
 import math
 from urllib.parse import urlencode
 
@@ -19,17 +20,21 @@ import streamlit as st
 
 import settings as cfg
 from lessons import LESSONS, MARKERS
-from landscapes import PRESETS, InvalidExpression, compile_loss
+from landscapes import PRESETS, InvalidExpression, compile_loss, datasets
 from landscapes.analysis import critical_points
-from landscapes.guard import compile_loss_within
+from landscapes.datasets import GENERATORS, InvalidDataset
+from landscapes.guard import compile_dataset_loss_within, compile_loss_within
 from landscapes.parse import FUNCTIONS
 from optimizers import OPTIMIZERS, SCHEDULES, schedules, simulate, summarize
 from optimizers import advice, numbers
 import viz
+import viz.model
 import viz.player
 from player import PLOTLY_URL, player
 
 CUSTOM = "custom"
+FORMULA, DATA = "formula", "data"          # the loss panel's modes
+MODES = {FORMULA: "a formula", DATA: "training data"}
 NO_LESSON = "—"
 # Presentation mode (a teacher link's present=1): larger text. Only this constant goes through
 # unsafe_allow_html, never anything from a link.
@@ -57,9 +62,52 @@ def get_loss(text: str):
                                 f"differently ({type(exc).__name__})", text) from exc
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def get_generated(key: str, rows: int, seed: int) -> dict:
+    """A built-in dataset's columns (read-only arrays, shared by every session)."""
+    data = datasets.make(key, n=rows, seed=seed)
+    for column in data.values():
+        column.flags.writeable = False
+    return data
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def get_data_loss(text: str, source: str, _data: dict):
+    """Per-sample loss ``text`` over the data named ``source`` (a generator's key, rows and seed,
+    or an upload's digest: the same name is the same data). Raises InvalidExpression."""
+    try:
+        return compile_dataset_loss_within(text, _data)
+    except InvalidExpression:
+        raise
+    except InvalidDataset as exc:
+        raise InvalidExpression(f"the data cannot be used: {exc}", text) from exc
+    except Exception as exc:   # last resort, as in get_loss
+        raise InvalidExpression("this expression could not be compiled; try writing it "
+                                f"differently ({type(exc).__name__})", text) from exc
+
+
+def loss_key(s: cfg.Settings) -> tuple:
+    """What decides the loss of settings ``s``: the text, and for a dataset loss its data."""
+    return (s.expression, s.data, s.rows, s.data_seed) if s.data else (s.expression,)
+
+
+def loss_for(key: tuple):
+    """The compiled loss of a ``loss_key`` (raises InvalidExpression)."""
+    if len(key) == 1:
+        return get_loss(key[0])
+    text, data, rows, seed = key
+    if data.startswith(cfg.UPLOAD):
+        columns = ss.get("uploads", {}).get(data)
+        if columns is None:
+            raise InvalidExpression("the uploaded file is not on the server any more: upload "
+                                    "it again", text)
+        return get_data_loss(text, data, columns)
+    return get_data_loss(text, f"{data}:{rows}:{seed}", get_generated(data, rows, seed))
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def get_critical_points(text: str, domain) -> list[tuple[tuple[float, ...], float, str]]:
-    loss = get_loss(text)
+def get_critical_points(key: tuple, domain) -> list[tuple[tuple[float, ...], float, str]]:
+    loss = loss_for(key)
     return [(tuple(map(float, cp.point)), float(cp.value), cp.kind)
             for cp in critical_points(loss, domain, timeout=1.0)]
 
@@ -78,19 +126,22 @@ def get_run(s: cfg.Settings):
     A shared, read-only object (``cache_resource``: never pickled, never mutated): its arrays
     feed the results table, the paths and the step inspector.
     """
-    loss = get_loss(s.expression)
+    loss = loss_for(loss_key(s))
     params = dict(s.schedule_params)
-    lr = {o: schedules.make(s.schedule, lr=s.lr_for(o), warmup=s.warmup, **params)
+    rows = getattr(loss, "n_rows", None) if s.data else None
+    factor = s.lr_factor(rows)            # the linear scaling rule, 1 when it is off
+    lr = {o: schedules.make(s.schedule, lr=s.lr_for(o) * factor, warmup=s.warmup, **params)
           for o in s.optimizers}
     return simulate(loss, list(s.optimizers), starts=[list(p) for p in s.starts], steps=s.steps,
-                    lr=lr, options=s.options(), seed=s.seed, domain=s.domain)
+                    lr=lr, options=s.options(), seed=s.seed, domain=s.domain,
+                    batch_size=s.batch_size(rows) if rows else None)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def get_landscape(expression: str, domain, resolution: int, log_color: bool, minima,
+def get_landscape(key: tuple, domain, resolution: int, log_color: bool, minima,
                   critical) -> viz.player.Part:
     """The static views of a loss (``viz.player.Part``: a package type, safe to pickle)."""
-    return viz.player.landscape_part(get_loss(expression), domain, resolution=resolution,
+    return viz.player.landscape_part(loss_for(key), domain, resolution=resolution,
                                      log_color=log_color, minima=minima,
                                      critical_points=critical)
 
@@ -103,7 +154,7 @@ def compute(s: cfg.Settings) -> dict:
     sessions, so it holds no class defined in this script (each session's run of the script
     defines its classes anew, and pickling one from another run fails).
     """
-    critical = get_critical_points(s.expression, s.domain)
+    critical = get_critical_points(loss_key(s), s.domain)
     minima = _minima(s, critical)
     run = get_run(s)
     width = max(hi - lo for lo, hi in s.domain)
@@ -111,7 +162,7 @@ def compute(s: cfg.Settings) -> dict:
     crit = tuple((p, kind) for p, _, kind in critical if kind != "minimum" or not minima)
     lr_labels = {o: f"{s.lr_for(o):g}" for o in s.optimizers}
     paths = viz.player.paths_part(run, s.domain, log_loss=s.log_loss, lr_labels=lr_labels,
-                                  key=repr(s))
+                                  epochs=s.epochs, key=repr(s))
     return {"rows": rows, "minima": minima, "critical": crit, "paths": paths}
 
 
@@ -120,12 +171,27 @@ def get_message(s: cfg.Settings, inspect: tuple[int, int]) -> bytes:
     """The player's message for settings ``s``, inspecting run ``inspect`` = (optimizer, start):
     bytes, cached whole, so that a rerun with nothing new costs one cache lookup."""
     result = compute(s)
-    landscape = get_landscape(s.expression, s.domain, s.resolution, s.log_color,
+    landscape = get_landscape(loss_key(s), s.domain, s.resolution, s.log_color,
                               tuple(map(tuple, result["minima"])), result["critical"])
     return viz.player.message(
         landscape, result["paths"], viz.player.inspect_part(get_run(s), *inspect),
         player={"plotly_url": PLOTLY_URL,   # steps/s: the link's "ms per step", else automatic
-                "speed": None if s.speed == cfg.Settings.speed else round(1000 / s.speed, 3)})
+                "speed": None if s.speed == cfg.Settings.speed else round(1000 / s.speed, 3)},
+        data=get_data_part(loss_key(s)) if s.data else None)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def get_data_part(key: tuple) -> viz.player.Part:
+    """The data view of a dataset loss: a sample of its rows and the model it fits."""
+    loss = loss_for(key)
+    return viz.player.data_part(loss, get_model(key), key=repr(key))
+
+
+def get_model(key: tuple):
+    """The model a dataset loss fits (``viz.model.DataModel``) or why none is drawn (text)."""
+    loss = loss_for(key)
+    columns = [c for c in loss.expr.free_symbols if c.name in loss.columns]
+    return viz.model.data_model(loss.expr, loss.symbols, columns)
 
 
 # ------------------------------------------------------------------------------ widget state
@@ -207,6 +273,14 @@ def _load(s: cfg.Settings) -> None:
             _put(f"sp_{kind.name}_{p.name}",
                  given.get(p.name, p.default) if kind.name == s.schedule else p.default)
     ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
+    ss.mode = DATA if s.data else FORMULA
+    if s.data:
+        ss.source = s.data                   # the data in effect
+        ss.dataset = cfg.UPLOAD if s.data.startswith(cfg.UPLOAD) else s.data
+        ss.rows, ss.dseed = s.rows, s.data_seed
+        ss.batch = s.batch or cfg.DATA_ROWS_RANGE[1]   # fitted to the rows when drawn
+        ss.lrscale, ss.lrb = bool(s.base_batch), s.base_batch or 32
+        ss.ep = s.epochs
     _put("res", s.resolution)
     _put("logc", s.log_color)
     ss.logy, ss.speed = s.log_loss, s.speed
@@ -306,6 +380,17 @@ def _on_player_drag() -> None:
         ss[f"st_{start}_{j}"] = float(c)
 
 
+def _data_fields() -> dict:
+    """The Settings fields of the data mode (none in the formula mode)."""
+    if ss.get("mode") != DATA:
+        return {}
+    n = ss.get("n_rows") or int(ss.rows)
+    batch = min(int(ss.batch), n)
+    return {"data": ss.source, "rows": int(ss.rows), "data_seed": int(ss.dseed),
+            "batch": 0 if batch >= n else batch,
+            "base_batch": int(ss.lrb) if ss.lrscale else 0, "epochs": bool(ss.ep)}
+
+
 def _settings_from_widgets() -> cfg.Settings:
     overrides = tuple((o, float(_get(f"lr_{o}"))) for o in ss.opts if _get(f"lr_on_{o}"))
     hyper = tuple((o, p.name, _get(f"hp_{o}_{p.name}")) for o in ss.opts
@@ -320,7 +405,7 @@ def _settings_from_widgets() -> cfg.Settings:
         lr_overrides=overrides, hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
         warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed),
         resolution=int(_get("res")), log_color=bool(_get("logc")), log_loss=bool(ss.logy),
-        speed=int(ss.speed))
+        speed=int(ss.speed), **_data_fields())
 
 
 # ------------------------------------------------------------------------------------ panels
@@ -329,28 +414,122 @@ def _lr_format(v: float) -> str:
     return f"{v:g}"
 
 
+def _on_mode() -> None:
+    keep = {"seed": int(ss.seed), "speed": int(ss.speed)}
+    if ss.mode == DATA:
+        _load(cfg.for_dataset(cfg.DEFAULT_DATASET, **keep))
+    else:
+        _load(cfg.for_preset(cfg.DEFAULT_PRESET, optimizers=cfg.DEFAULT_OPTIMIZERS, **keep))
+
+
+def _on_dataset() -> None:
+    if ss.dataset == cfg.UPLOAD:       # the data stays until a file is read
+        return
+    keep = {"optimizers": tuple(ss.opts), "seed": int(ss.seed), "speed": int(ss.speed),
+            "rows": int(ss.rows), "data_seed": int(ss.dseed)}
+    _load(cfg.for_dataset(ss.dataset, **keep))
+
+
+def _on_upload() -> None:
+    """Read an uploaded CSV file: its columns become the data in effect, or one message says
+    what is wrong and nothing of it is kept."""
+    file = ss.get("upload_file")
+    if file is None:
+        return
+    try:
+        columns = datasets.read_csv(file.getvalue())
+    except InvalidDataset as exc:
+        ss.upload_error = f"The file was not used: {exc}."
+        return
+    digest = hashlib.sha256(b"".join(
+        name.encode() + b"\0" + column.tobytes() for name, column in columns.items())).hexdigest()
+    source = f"{cfg.UPLOAD}:{digest[:20]}"
+    for column in columns.values():
+        column.flags.writeable = False
+    ss.uploads = {source: columns}      # one upload per session is kept
+    ss.source, ss.upload_error = source, None
+    names = sorted(columns)
+    ss.upload_note = (f"{len(next(iter(columns.values()))):,} rows, columns "
+                      f"{', '.join(names)}")
+
+
+def _compiled(text: str):
+    """The loss for ``text`` in the current mode (raises InvalidExpression)."""
+    if ss.get("mode") == DATA:
+        return loss_for((text, ss.source, int(ss.rows), int(ss.dseed)))
+    return get_loss(text)
+
+
+def data_panel() -> None:
+    """The data mode's dataset picker: a generator with its rows and seed, or an upload."""
+    drawn, locked = _control("data")
+    if not drawn:
+        return
+    names = {k: g.label for k, g in GENERATORS.items()} | {cfg.UPLOAD: "Upload a CSV file"}
+    st.selectbox("Dataset", list(names), format_func=names.get, key="dataset",
+                 on_change=_on_dataset, disabled=locked)
+    if ss.dataset == cfg.UPLOAD:
+        st.file_uploader("CSV file: a first line of column names, then one number per column",
+                         type=["csv"], key="upload_file", on_change=_on_upload,
+                         disabled=locked,
+                         help=f"At most {datasets.MAX_ROWS:,} rows and "
+                              f"{datasets.MAX_BYTES // 1_000_000} MB. The columns named in the "
+                              "loss are the data; the other names are the parameters.")
+        if ss.get("upload_error"):     # quotes the file (a column name, a field): plain text
+            st.error(_plain(ss.upload_error))
+        if ss.source.startswith(cfg.UPLOAD):
+            st.caption(f"Uploaded: {_plain(ss.get('upload_note', ''))}")
+        else:
+            st.caption("Until a file is read, the page shows the dataset chosen before.")
+    else:
+        c1, c2 = st.columns(2)
+        c1.number_input("Rows", *cfg.DATA_ROWS_RANGE, step=100, key="rows", disabled=locked)
+        c2.number_input("Data seed", *cfg.SEED_RANGE, step=1, key="dseed", disabled=locked)
+        ss.source = ss.dataset
+        st.caption(GENERATORS[ss.dataset].description)
+
+
 def loss_panel():
     """Preset picker and expression box; returns the loss to show (the last good one)."""
     names = {CUSTOM: "Custom (type below)"} | {k: p.name for k, p in PRESETS.items()}
     drawn, locked = _control("loss")
     if drawn:
+        st.segmented_control("Loss of", list(MODES), format_func=MODES.get, key="mode",
+                             on_change=_on_mode, disabled=locked, required=True)
+    data = ss.get("mode") == DATA
+    if data:
+        data_panel()
+    if drawn and not data:
         st.selectbox("Preset landscape", list(names), format_func=names.get, key="preset",
                      on_change=_on_preset, disabled=locked)
-        st.text_input("Loss f (use ^ or ** for powers)", key="expr", on_change=_on_expr,
+    if drawn:
+        columns = (", ".join(sorted(GENERATORS[ss.source].columns)) if data and ss.source in GENERATORS
+                   else ", ".join(sorted(ss.uploads[ss.source])) if data and ss.source in ss.get("uploads", {})
+                   else "")
+        st.text_input(f"Per-sample loss ℓ (data columns: {columns})" if data
+                      else "Loss f (use ^ or ** for powers)", key="expr", on_change=_on_expr,
                       disabled=locked,
-                      help="Examples: x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2, w^4 - 3w^3 + 2. "
-                           "Functions: " + ", ".join(sorted(FUNCTIONS)))
+                      help=("The loss of one row: the data columns are its data, the one or two "
+                            "other names the parameters. The page minimises the mean over the "
+                            "rows. Examples: (w*x + b - y)^2, log(1 + exp(-y*(w*x + b))), "
+                            "(sin(w*x) - y)^2." if data else
+                            "Examples: x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2, w^4 - 3w^3 + 2. ")
+                      + " Functions: " + ", ".join(sorted(FUNCTIONS)))
     error = None
     try:
-        loss = get_loss(ss.expr)
+        loss = _compiled(ss.expr)
         ss.good_expr = ss.expr
     except InvalidExpression as exc:
         error = exc
         try:
-            loss = get_loss(ss.good_expr)
+            loss = _compiled(ss.good_expr)
         except InvalidExpression:   # evicted and refused now (e.g. a busy server): the default
-            ss.good_expr = cfg.default_settings().expression
-            loss = get_loss(ss.good_expr)
+            d = cfg.for_dataset(cfg.DEFAULT_DATASET) if data else cfg.default_settings()
+            if data:
+                ss.source, ss.rows, ss.dseed = d.data, d.rows, d.data_seed
+            ss.good_expr = d.expression
+            loss = _compiled(ss.good_expr)
+    ss.n_rows = getattr(loss, "n_rows", None)
     if loss.n != ss.dim:   # a new number of variables: a fresh domain and start
         fitted = cfg.fit_dimension(_settings_from_widgets(), loss.n)
         _set_domain(fitted.domain)
@@ -459,6 +638,29 @@ def schedule_panel() -> None:
                     key="warmup", disabled=locked)
 
 
+def batch_panel() -> None:
+    """Data mode: rows per step, and the linear scaling of the learning rate with them."""
+    drawn, locked = _control("batch")
+    if not drawn or ss.get("mode") != DATA:
+        return
+    n = int(ss.n_rows)
+    ss.batch = min(max(int(ss.batch), 1), n)
+    st.number_input(f"Batch size: rows per step (1 to {n:,}; {n:,} = full batch)", 1, n,
+                    step=1, key="batch", disabled=locked,
+                    help="Each epoch the rows are shuffled (seeded) and cut into batches; every "
+                         "optimizer steps on the mean gradient of one batch. 1 is plain SGD.")
+    st.checkbox("Scale the learning rate with the batch size (linear rule)", key="lrscale",
+                disabled=locked,
+                help="γ used = γ × batch / base batch (Goyal et al. 2017, 'Accurate, large "
+                     "minibatch SGD'): a batch k times larger takes a k times larger step.")
+    if ss.lrscale:
+        st.number_input("Base batch b₀ (the batch size γ is meant for)", 1, n, step=1,
+                        key="lrb", disabled=locked)
+        b, b0 = min(int(ss.batch), n), int(ss.lrb)
+        st.caption(f"γ used = γ × {b} / {b0} = {float(ss.lr):g} × {b / b0:.4g} "
+                   f"= {float(ss.lr) * b / b0:.4g}")
+
+
 def run_panel() -> None:
     drawn, locked = _control("steps")
     if drawn:
@@ -480,6 +682,9 @@ def view_panel(n: int) -> None:
         st.checkbox("Log colour scale", key=_draw("logc"), disabled=locked,
                     help="colour by log10(f - min + ε): shows narrow valleys such as Rosenbrock's")
     st.checkbox("Log scale for the loss per step", key="logy", disabled=locked)
+    if ss.get("mode") == DATA:
+        st.checkbox("Loss plot in epochs (passes over the data) instead of steps", key="ep",
+                    disabled=locked)
 
 
 def _on_lesson() -> None:
@@ -529,8 +734,14 @@ def show_teacher() -> None:
 
 # -------------------------------------------------------------------------------------- output
 
-def formula_latex(loss) -> str:
-    """The loss and its gradient on one line."""
+def formula_latex(loss, model=None) -> str:
+    """The loss and its gradient on one line (a dataset loss: its mean form, and the model it
+    fits when the page draws one)."""
+    if hasattr(loss, "n_rows"):
+        line = rf"{loss.latex} \qquad {loss.gradient_latex}"
+        if isinstance(model, viz.model.DataModel):
+            line += rf" \qquad \text{{model: }} {model.latex}"
+        return line
     return rf"f({', '.join(loss.variables)}) = {loss.latex} \qquad {loss.gradient_latex}"
 
 
@@ -562,9 +773,9 @@ def _fmt_point(p) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def get_quadratic(text: str):
+def get_quadratic(key: tuple):
     """The loss's ``advice.Quadratic`` (its Hessian's eigenvalues), None if it is not quadratic."""
-    return advice.quadratic_of(get_loss(text))
+    return advice.quadratic_of(loss_for(key))
 
 
 def _largest_lr(s: cfg.Settings, run, o: int, steps: int) -> tuple[float, bool]:
@@ -624,7 +835,7 @@ def results_table(result: dict, s: cfg.Settings) -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "status": pin(pinned=True), "●": pin(" ", pinned=True, width=28),
         "optimizer": pin(pinned=True)})
-    message = advice.divergence_message(diverged, get_quadratic(s.expression), s.options())
+    message = advice.divergence_message(diverged, get_quadratic(loss_key(s)), s.options())
     if message:
         st.warning(_plain(message))
     if stuck:
@@ -690,10 +901,10 @@ def page() -> None:
         query = st.query_params.to_dict()
         s, problems = cfg.from_query(query)
         try:
-            loss = get_loss(s.expression)
+            loss = loss_for(loss_key(s))
         except InvalidExpression as exc:
             problems.append(f"Ignored the link's loss (showing the default one): {exc}")
-            d = cfg.default_settings()
+            d = cfg.for_dataset(s.data) if s.data else cfg.default_settings()
             s = replace(s, expression=d.expression, preset=d.preset, domain=d.domain,
                         starts=d.starts, log_color=d.log_color)
         else:
@@ -723,6 +934,7 @@ def page() -> None:
         starts_panel(loss.variables)
         st.header("Optimizers")
         optimizer_panel()
+        batch_panel()
         schedule_panel()
         run_panel()
         st.header("View")
@@ -731,7 +943,7 @@ def page() -> None:
     if error is not None:
         show_error(error)
     s = _settings_from_widgets()
-    st.latex(formula_latex(loss))
+    st.latex(formula_latex(loss, get_model(loss_key(s)) if s.data else None))
     if not s.optimizers:
         st.info("Pick at least one optimizer in the sidebar.")
         show_details(s)

@@ -13,15 +13,17 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from landscapes import PRESETS
+from landscapes.datasets import GENERATORS
 from landscapes.parse import MAX_LENGTH
 from optimizers import OPTIMIZERS, SCHEDULES
 
 __all__ = ["Settings", "Teacher", "CONTROLS", "MAX_TITLE", "MAX_NOTE",
            "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
            "fit_dimension", "fit_widgets", "domain_problem", "shown_problems", "DEFAULT_PRESET", "MAX_STARTS",
-           "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT"]
+           "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT", "for_dataset", "UPLOAD", "DATA_ROWS_RANGE"]
 
 DEFAULT_PRESET = "himmelblau"
+DEFAULT_DATASET = "linear"
 DEFAULT_OPTIMIZERS = ("gd", "momentum", "adam")
 MAX_STARTS = 8
 STEPS_RANGE = (1, 5000)
@@ -33,7 +35,16 @@ MAX_SHOWN_PROBLEMS = 5             # messages about one link shown at most (then
 MAX_PROBLEM_CHARS = 160            # each cut to this length
 SEED_RANGE = (0, 2**31 - 1)
 PLAIN_KEYS = frozenset({"f", "p", "d", "s", "o", "lr", "n", "sch", "wu", "seed", "res", "spd",
-                        "logc", "logy", "title", "note", "hide", "lock", "present"})
+                        "logc", "logy", "title", "note", "hide", "lock", "present",
+                        "data", "rows", "dseed", "b", "lrb", "ep"})
+UPLOAD = "upload"                  # Settings.data for an uploaded CSV file (never in a link)
+DATA_ROWS_RANGE = (2, 100_000)     # rows of a generated dataset
+DATA_OPTIMIZERS = ("gd", "momentum")
+# A dataset's default learning rate: stable for full-batch GD on 200 rows and reaching the
+# minimum within 200 steps (least squares: Hessian eigenvalues 2.0 and 6.7, bound 2/6.7 = 0.3;
+# logistic: curvature at most 0.26, so a large rate; sine fit: curvature up to about 8 near
+# its minima).
+DATA_LR = {"linear": 0.05, "classes": 1.0, "sine": 0.05}
 MAX_TITLE = 80                     # a teacher link's title, characters
 MAX_NOTE = 400                     # a teacher link's instruction, characters
 # Controls a teacher link can hide or lock (hide=..., lock=...): the page's groups of widgets.
@@ -48,6 +59,8 @@ CONTROLS: dict[str, str] = {
     "schedule": "learning-rate schedule and warm-up",
     "steps": "number of steps",
     "seed": "seed",
+    "data": "dataset, its size and seed, the upload",
+    "batch": "batch size and the learning-rate scaling with it",
     "view": "view options (resolution, log scales)",
 }
 
@@ -134,6 +147,14 @@ class Settings:
     log_loss: bool = False
     speed: int = 80
     teacher: Teacher = Teacher()
+    # Training data: "" for a loss of the parameters alone; a generator's key
+    # (landscapes.datasets.GENERATORS) or UPLOAD for a per-sample loss over rows of data.
+    data: str = ""
+    rows: int = 200                # a generator's number of rows
+    data_seed: int = 0             # a generator's seed
+    batch: int = 0                 # rows per step; 0: all of them (full batch)
+    base_batch: int = 0            # > 0: the learning rate scales as lr * batch / base_batch
+    epochs: bool = False           # the loss plot's axis counts epochs instead of steps
 
     @property
     def n(self) -> int:
@@ -141,6 +162,22 @@ class Settings:
 
     def lr_for(self, name: str) -> float:
         return dict(self.lr_overrides).get(name, self.lr)
+
+    def n_rows(self, uploaded: int | None = None) -> int | None:
+        """Rows of the data (an upload's count given by the page), None without data."""
+        if not self.data:
+            return None
+        return uploaded if self.data == UPLOAD else self.rows
+
+    def batch_size(self, n_rows: int) -> int:
+        """Rows per step on ``n_rows`` rows: ``batch`` capped at the rows, 0 meaning all."""
+        return min(self.batch, n_rows) if self.batch else n_rows
+
+    def lr_factor(self, n_rows: int | None) -> float:
+        """The linear scaling rule's factor batch / base_batch (1 when it is off)."""
+        if not n_rows or not self.base_batch:
+            return 1.0
+        return self.batch_size(n_rows) / self.base_batch
 
     def options(self) -> dict[str, dict]:
         """Hyper-parameters per optimizer, as ``simulate(options=...)`` takes them."""
@@ -156,6 +193,16 @@ def for_preset(key: str, **changes) -> Settings:
     base = Settings(expression=p.expression, preset=key, domain=tuple(p.domain),
                     starts=tuple(tuple(s) for s in p.starts), lr=snap_lr(p.lr),
                     steps=p.steps, log_color=p.log_color)
+    return replace(base, **changes)
+
+
+def for_dataset(key: str, **changes) -> Settings:
+    """Settings fitting the built-in dataset ``key`` with its suggested per-sample loss, domain
+    and starts, gradient descent against mini-batch SGD (batch 16)."""
+    g = GENERATORS[key]
+    base = Settings(expression=g.loss, preset=None, domain=tuple(g.domain),
+                    starts=tuple(tuple(p) for p in g.starts), optimizers=DATA_OPTIMIZERS,
+                    lr=DATA_LR[key], steps=200, data=key, batch=16)
     return replace(base, **changes)
 
 
@@ -205,6 +252,16 @@ def to_query(s: Settings) -> dict[str, str]:
         q["logc"] = "1" if s.log_color else "0"
     if s.log_loss:
         q["logy"] = "1"
+    if s.data and s.data != UPLOAD:      # an upload stays in its session
+        q["data"] = s.data
+        q["rows"], q["dseed"] = str(s.rows), str(s.data_seed)
+    if s.data:
+        if s.batch:
+            q["b"] = str(s.batch)
+        if s.base_batch:
+            q["lrb"] = str(s.base_batch)
+        if s.epochs:
+            q["ep"] = "1"
     t = s.teacher
     for key, value in (("title", t.title), ("note", t.note), ("hide", ",".join(t.hide)),
                        ("lock", ",".join(t.lock))):
@@ -288,6 +345,12 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     preset = take("p", lambda t: t if t in PRESETS else _raise(f"no preset {t!r}"))
     if preset:
         s = for_preset(preset)
+    data = take("data", lambda t: t if t in GENERATORS else _raise(
+        f"no dataset {t[:40]!r} (known: {', '.join(GENERATORS)}; an uploaded file cannot be "
+        "in a link)"))
+    if data:   # the dataset's own loss, domain, starts and rate, unless the link gives them
+        s = for_dataset(data, batch=0)
+        preset = None
     changes: dict = {}
     expr = take("f", lambda t: t if len(t) <= MAX_LENGTH else _raise("is too long"))
     if expr is not None:
@@ -359,6 +422,15 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
         v = take(key, lambda t: t == "1" if t in ("0", "1") else _raise("is not 0 or 1"))
         if v is not None:
             changes[name] = v
+    for key, name, lo, hi in (("rows", "rows", *DATA_ROWS_RANGE), ("dseed", "data_seed", *SEED_RANGE),
+                              ("b", "batch", 0, DATA_ROWS_RANGE[1]),
+                              ("lrb", "base_batch", 0, DATA_ROWS_RANGE[1])):
+        v = take(key, lambda t, lo=lo, hi=hi: _int(t, lo, hi))
+        if v is not None:
+            changes[name] = v
+    v = take("ep", lambda t: t == "1" if t in ("0", "1") else _raise("is not 0 or 1"))
+    if v is not None:
+        changes["epochs"] = v
     s = replace(s, teacher=_teacher(take, s.teacher), **changes)
     if len(s.starts[0]) != s.n:
         if "s" not in q:   # a bad "s" was reported already

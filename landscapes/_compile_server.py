@@ -20,6 +20,7 @@ import select
 import signal
 import sys
 
+from landscapes.dataset_loss import compile_symbolic
 from landscapes.loss import compile_loss
 from landscapes.parse import InvalidExpression
 
@@ -43,7 +44,11 @@ def _child(request: dict, out: int, parent: int) -> None:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         try:
-            compile_loss(request["text"])
+            columns = request.get("columns")
+            if columns is None:
+                compile_loss(request["text"])
+            else:                        # a per-sample loss: its symbolic part, without data
+                compile_symbolic(request["text"], tuple(columns))
             outcome = None
         except InvalidExpression as exc:
             outcome = [str(exc)[:_MAX_MESSAGE], exc.position, exc.snippet[:100]]

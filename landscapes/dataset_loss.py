@@ -393,3 +393,10 @@ def compile_dataset_loss(text: str, data) -> DatasetLoss:
         sample_latex=compiled.sample_latex, n_rows=rows, data=used,
         _value=compiled.value, _gradient=compiled.gradient, _hessian=compiled.hessian,
         _moments=moments)
+
+
+def compile_symbolic(text: str, columns: tuple[str, ...]) -> None:
+    """The data-free part of ``compile_dataset_loss``: parse ``text`` with these column names and
+    differentiate it (what ``landscapes.guard`` runs in a child under a deadline). Raises
+    InvalidExpression as ``compile_dataset_loss`` does."""
+    _compile(text.rstrip(), tuple(sorted(columns)))

@@ -38,10 +38,12 @@ import sys
 import threading
 import time
 
+from .dataset_loss import DatasetLoss, compile_dataset_loss, compile_symbolic
+from .datasets import InvalidDataset
 from .loss import Loss, compile_loss
 from .parse import InvalidExpression
 
-__all__ = ["compile_loss_within", "DEFAULT_SECONDS", "MAX_CHILDREN", "REMEMBER",
+__all__ = ["compile_loss_within", "compile_dataset_loss_within", "DEFAULT_SECONDS", "MAX_CHILDREN", "REMEMBER",
            "forget_outcomes", "warm_up"]
 
 DEFAULT_SECONDS = 3.0          # CPU seconds a typed loss may take to compile
@@ -92,17 +94,40 @@ def compile_loss_within(text: str, seconds: float = DEFAULT_SECONDS) -> Loss:
     """
     if not isinstance(text, str):
         raise InvalidExpression("the expression must be text")
-    key = f"{float(seconds)!r}|{text.rstrip()}"
+    _checked_in_child(text, None, seconds)
+    return compile_loss(text)
+
+
+def compile_dataset_loss_within(text: str, data, seconds: float = DEFAULT_SECONDS) -> DatasetLoss:
+    """``compile_dataset_loss(text, data)`` for untrusted text: its symbolic part (parsing, the
+    derivatives, the polynomial form) is first compiled in a child under the same CPU-time
+    deadline as ``compile_loss_within``, with the data's column names only; the data is never
+    sent to the child.
+
+    Raises InvalidExpression (the text) or InvalidDataset (the data: checked first).
+    """
+    if not isinstance(text, str):
+        raise InvalidExpression("the expression must be text")
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise InvalidDataset("the data must be a dict of named columns")
+    _checked_in_child(text, tuple(sorted(data)), seconds)
+    return compile_dataset_loss(text, data)
+
+
+def _checked_in_child(text: str, columns: tuple[str, ...] | None, seconds: float) -> None:
+    """Return when ``text`` (with data ``columns``, or none) compiles in a child within
+    ``seconds`` of CPU time (or was seen to before); raise InvalidExpression otherwise."""
+    key = f"{float(seconds)!r}|{columns!r}|{text.rstrip()}"
     known, outcome = _recall(_refused, key)
     if known:
         raise _rebuilt(*outcome, text)
     if _recall(_accepted, key)[0] or not hasattr(os, "fork"):   # no fork: unbounded
-        return compile_loss(text)
+        return
     if not _slots.acquire(timeout=QUEUE_SECONDS):
         raise InvalidExpression("the server is busy compiling other losses; try again in a "
                                 "moment", text)
     try:
-        outcome, lasting = _compile_in_child(text, seconds)
+        outcome, lasting = _compile_in_child(text, columns, seconds)
     finally:
         _slots.release()
     if outcome is not None:
@@ -110,7 +135,6 @@ def compile_loss_within(text: str, seconds: float = DEFAULT_SECONDS) -> Loss:
             _remember(_refused, key, outcome)
         raise _rebuilt(*outcome, text)
     _remember(_accepted, key, None)
-    return compile_loss(text)
 
 
 class _Server:
@@ -148,12 +172,15 @@ class _Server:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def submit(self, text: str, seconds: float) -> tuple[int, queue.SimpleQueue]:
+    def submit(self, text: str, columns, seconds: float) -> tuple[int, queue.SimpleQueue]:
         with self.lock:
             self.next_id += 1
             rid = self.next_id
             box = self.waiting[rid] = queue.SimpleQueue()
-            line = json.dumps({"id": rid, "text": text, "seconds": seconds}) + "\n"
+            request = {"id": rid, "text": text, "seconds": seconds}
+            if columns is not None:
+                request["columns"] = list(columns)
+            line = json.dumps(request) + "\n"
             self.proc.stdin.write(line.encode())
             self.proc.stdin.flush()
         return rid, box
@@ -185,12 +212,12 @@ def warm_up() -> None:
         compile_loss_within("x^2 + 1", seconds=DEFAULT_SECONDS)
 
 
-def _compile_in_child(text: str, seconds: float) -> tuple[tuple | None, bool]:
+def _compile_in_child(text: str, columns, seconds: float) -> tuple[tuple | None, bool]:
     """Run ``compile_loss(text)`` in a child of the fork server: (None or (message, position,
     snippet), whether that outcome is the text's own, i.e. worth remembering)."""
     server = _fork_server()
     try:
-        rid, box = server.submit(text, seconds)
+        rid, box = server.submit(text, columns, seconds)
     except OSError:
         return ("the expression could not be checked now; try again in a moment", None, ""), False
     pid = None

@@ -177,6 +177,32 @@ function arrow(ctx, x0, y0, x1, y1, color, width) {
 }
 
 // 4x4 column-major matrix product a x b (the layout of gl-matrix and plotly.js's gl3d camera).
+// Evaluate a model program (postfix tokens from viz/model.py) at every x of xs, with parameters
+// params: a small stack machine over arrays, no eval.
+const PROGRAM_FUNCS = { sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, log: Math.log,
+  tanh: Math.tanh, sinh: Math.sinh, cosh: Math.cosh, atan: Math.atan, asin: Math.asin, acos: Math.acos,
+  abs: Math.abs, sign: Math.sign };
+function evalProgram(prog, params, xs) {
+  const n = xs.length, stack = [];
+  const map2 = (a, b, f) => { const out = new Float64Array(n); for (let j = 0; j < n; j++) out[j] = f(a[j], b[j]); return out; };
+  for (const tok of prog) {
+    if (tok[0] === "c" || tok[0] === "p") stack.push(new Float64Array(n).fill(tok[0] === "c" ? tok[1] : params[tok[1]]));
+    else if (tok[0] === "x") stack.push(Float64Array.from(xs));
+    else {
+      const [, name, k] = tok, args = stack.splice(stack.length - k, k);
+      let out;
+      if (name === "add") out = args.reduce((a, b) => map2(a, b, (u, v) => u + v));
+      else if (name === "mul") out = args.reduce((a, b) => map2(a, b, (u, v) => u * v));
+      else if (name === "pow") out = map2(args[0], args[1], (u, v) => Math.pow(u, v));
+      else if (name === "max") out = args.reduce((a, b) => map2(a, b, Math.max));
+      else if (name === "min") out = args.reduce((a, b) => map2(a, b, Math.min));
+      else { const f = PROGRAM_FUNCS[name]; if (!f) return null; out = args[0].map(f); }
+      stack.push(out);
+    }
+  }
+  return stack.length === 1 ? stack[0] : null;
+}
+
 function mat4mul(a, b) {
   const out = new Float64Array(16);
   for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
@@ -260,6 +286,10 @@ class Player {
     this.lossBox = el("div", "dp-view dp-loss"); this.lower.appendChild(this.lossBox);
     this.lossPlot = el("div", "dp-plot"); this.lossBox.appendChild(this.lossPlot);
     this.lossOverlay = new Overlay(this.lossBox);
+    this.dataBox = el("div", "dp-view dp-data"); this.lower.appendChild(this.dataBox);
+    this.dataPlot = el("div", "dp-plot"); this.dataBox.appendChild(this.dataPlot);
+    this.dataOverlay = new Overlay(this.dataBox);
+    this.dataNote = el("div", "dp-note dp-data-note"); this.lower.appendChild(this.dataNote);
     this.inspector = el("div", "dp-inspector"); this.lower.appendChild(this.inspector);
     this.status = el("div", "dp-status"); this.el.appendChild(this.status);
     r.appendChild(this.el);
@@ -274,7 +304,7 @@ class Player {
     document.removeEventListener("keydown", this.onKey);
     window.removeEventListener("resize", this.onResize);
     if (this.onPointerUp) window.removeEventListener("pointerup", this.onPointerUp, true);
-    for (const gd of [this.surfaceDiv, this.mapDiv, this.lossPlot]) if (gd && window.Plotly) window.Plotly.purge(gd);
+    for (const gd of [this.surfaceDiv, this.mapDiv, this.lossPlot, this.dataPlot]) if (gd && window.Plotly) window.Plotly.purge(gd);
     if (window.__descentPlayer === this) window.__descentPlayer = null;
   }
 
@@ -292,7 +322,8 @@ class Player {
     mark("t_plotly");
     const blobs = header.blobs;
     try {
-      const land = header.landscape, paths = header.paths, insp = header.inspect;
+      const land = header.landscape, paths = header.paths, insp = header.inspect, data = header.data || null;
+      const newData = (data ? data.key : null) !== this.dataKey;
       const newLand = land && land.key !== this.landKey;
       const newPaths = paths && paths.key !== this.pathsKey;
       const newInsp = (insp ? insp.run + ":" + paths.key : null) !== this.inspectKey;
@@ -305,6 +336,8 @@ class Player {
       if (newLand) landData = { ...land, views: await resolve({ surface: land.surface, contour: land.contour, curve: land.curve }, blobs, body, true) };
       if (newPaths) pathsData = await this.decodePaths(paths, blobs, body);
       if (newInsp) inspData = insp ? await resolve(insp, blobs, body, false) : null;
+      let dataData = this.data;
+      if (newData) dataData = data ? await resolve(data, blobs, body, true) : null;
       if (rev !== this.rev) return;      // a newer message arrived meanwhile
       mark("t_decoded");
       if (newLand) await this.drawLandscape(landData);
@@ -316,6 +349,10 @@ class Player {
         if (newLand || atEnd) this.step = this.T;
         this.step = Math.min(this.step, this.T);
         await this.drawPaths();
+      }
+      if (newData || newPaths) {
+        this.data = dataData; this.dataKey = data ? data.key : null;
+        await this.drawData();
       }
       this.insp = inspData; this.inspectKey = insp ? insp.run + ":" + paths.key : null;
       this.status.textContent = "";
@@ -397,18 +434,19 @@ class Player {
     this.buildLegend();
     // loss per step: one line per run, static until new paths arrive
     const ax = p.loss_axis, traces = [], gl = p.runs.length * p.t1 > 40000;
+    const per = p.epochs ? p.per_epoch : 1, xName = p.epochs ? "epoch" : "step";
     const offset = ax.offset || 0;
     p.runs.forEach((run, i) => {
       const y = p.valuesArr.subarray(i * p.t1, (i + 1) * p.t1);
-      traces.push({ type: gl ? "scattergl" : "scatter", mode: "lines", x0: 0, dx: 1,
+      traces.push({ type: gl ? "scattergl" : "scatter", mode: "lines", x0: 0, dx: 1 / per,
         y: offset ? Float32Array.from(y, (v) => v - offset) : y, name: `${run.label} · start ${run.start + 1}`,
         line: { color: run.color, width: 2, dash: run.dash }, visible: !this.hidden.has(run.optimizer),
-        hovertemplate: `${run.label} · start ${run.start + 1}<br>step %{x}<br>${ax.title} %{y:.4g}<extra></extra>` });
+        hovertemplate: `${run.label} · start ${run.start + 1}<br>${xName} %{x:.4g}<br>${ax.title} %{y:.4g}<extra></extra>` });
     });
     const divX = [], divY = [], divText = [];
     p.runs.forEach((run, i) => {
       if (run.diverged_at >= 0 && run.last >= 0) {
-        divX.push(run.diverged_at); divY.push(p.valuesArr[i * p.t1 + run.last] - offset);
+        divX.push(run.diverged_at / per); divY.push(p.valuesArr[i * p.t1 + run.last] - offset);
         divText.push(`${run.label} · start ${run.start + 1}: diverged at step ${run.diverged_at}`);
       }
     });
@@ -418,7 +456,7 @@ class Player {
     const layout = { template: land && land.views && (land.views.contour || land.views.curve).layout.template,
       autosize: true, showlegend: false, margin: { l: 64, r: 12, t: 10, b: 44 }, hovermode: "closest",
       font: { size: 13 }, uirevision: "loss",
-      xaxis: { title: { text: "step" }, range: [0, Math.max(1, p.T)], zeroline: false },
+      xaxis: { title: { text: xName }, range: [0, Math.max(1, p.T) / per], zeroline: false },
       yaxis: { title: { text: ax.title }, type: ax.type, ...(ax.range ? { range: ax.range } : {}) } };
     await Plotly.react(this.lossPlot, traces, layout, PLOT_CONFIG);
     if (!this.lossPlot.__descentHooked) {
@@ -481,11 +519,13 @@ class Player {
     if (!this.paths) return;
     const k = this.step;
     this.slider.value = k;
-    this.label.textContent = `step ${k} of ${this.T}`;
+    const per = this.paths.per_epoch;     // after step k a run has seen k / per epochs
+    this.label.textContent = per ? `step ${k} of ${this.T} · epoch ${fmt(k / per, 3)}` : `step ${k} of ${this.T}`;
     const icon = this.playing ? "pause" : "play";
     if (this.btnPlay.dataset.icon !== icon) { this.btnPlay.innerHTML = ICONS[icon]; this.btnPlay.dataset.icon = icon; }
     this.drawMap(k);
     this.drawLossMarker(k);
+    this.drawModel(k);
     this.draw3d(k);
     this.drawInspector(k);
     this.stats.frames++;
@@ -546,12 +586,74 @@ class Player {
     this.mapBox.dataset.step = k;      // what this view shows (read by the browser tests)
   }
 
+  // The data view (a dataset loss): the rows as a scatter, drawn once per dataset, and each run's
+  // model at the current step as a curve on a canvas over it (drawModel).
+  async drawData() {
+    const Plotly = window.Plotly, d = this.data;
+    this.lower.classList.toggle("dp-has-data", !!(d && d.x));
+    this.dataNote.textContent = d ? [d.x && d.shown < d.rows ? `data view: ${d.shown.toLocaleString("en")} of ${d.rows.toLocaleString("en")} rows drawn` : "", d.note].filter(Boolean).join(" · ") : "";
+    if (!d || !d.x) { Plotly.purge(this.dataPlot); this.dataOverlay.clear(); return; }
+    const labels = d.kind === "labels";
+    const trace = { type: "scattergl", mode: "markers", x: d.x, y: d.y, name: "data",
+      marker: labels ? { size: 5, opacity: 0.55, color: Array.from(d.y, (v) => (v > 0 ? "#0072B2" : "#E69F00")) }
+        : { size: 5, opacity: 0.5, color: "#666" },
+      hovertemplate: `${d.feature} %{x:.4g}<br>${d.target} %{y:.4g}<extra></extra>` };
+    let lo = Infinity, hi = -Infinity;
+    for (const v of d.y) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    const pad = 0.08 * (hi - lo || 1);
+    const layout = { autosize: true, showlegend: false, margin: { l: 56, r: 12, t: 10, b: 44 }, hovermode: "closest",
+      font: { size: 13 }, uirevision: "data:" + d.key, template: this.land && this.land.views && (this.land.views.contour || this.land.views.curve).layout.template,
+      xaxis: { title: { text: d.feature }, range: d.xrange, zeroline: false },
+      yaxis: { title: { text: labels ? `${d.target} (label) and E[${d.target} | ${d.feature}]` : d.target }, range: [lo - pad, hi + pad], zeroline: false } };
+    await Plotly.react(this.dataPlot, [trace], layout, PLOT_CONFIG);
+    if (!this.dataPlot.__descentHooked) {
+      this.dataPlot.on("plotly_relayout", () => this.redrawSoon());
+      this.dataPlot.on("plotly_afterplot", () => this.redrawSoon());
+      this.dataPlot.__descentHooked = true;
+    }
+  }
+
+  // The model of run i at step t over the feature values xs (a postfix program, viz/model.py).
+  modelAt(i, t, xs) {
+    const p = this.paths, prog = this.data && this.data.curve;
+    if (!prog) return null;
+    const params = p.coords.map((c) => c[i * p.t1 + t]);
+    if (!params.every(Number.isFinite)) return null;
+    return evalProgram(prog, params, xs);
+  }
+
+  drawModel(k) {
+    const d = this.data, o = this.dataOverlay, p = this.paths;
+    if (!d || !d.x || !d.curve || !o.fit(this.dataPlot)) return;
+    o.clear();
+    const ctx = o.ctx, n = 160, xs = new Float64Array(n);
+    for (let j = 0; j < n; j++) xs[j] = d.xrange[0] + ((d.xrange[1] - d.xrange[0]) * j) / (n - 1);
+    const px = Array.from(xs, (x) => o.px(x));
+    p.runs.forEach((run, i) => {
+      if (this.hidden.has(run.optimizer)) return;
+      const t = Math.min(k, run.last); if (t < 0) return;
+      const ys = this.modelAt(i, t, xs); if (!ys) return;
+      ctx.setLineDash(DASHES[run.dash] || []); ctx.strokeStyle = run.color; ctx.lineWidth = 2.2;
+      ctx.beginPath();
+      let pen = false;
+      for (let j = 0; j < n; j++) {
+        const y = o.py(ys[j]);
+        if (!Number.isFinite(y) || Math.abs(y) > 1e5) { pen = false; continue; }
+        if (pen) ctx.lineTo(px[j], y); else { ctx.moveTo(px[j], y); pen = true; }
+      }
+      ctx.stroke(); ctx.setLineDash([]);
+    });
+    this.stats.data = (this.stats.data || 0) + 1;
+    this.dataBox.dataset.step = k;
+  }
+
   drawLossMarker(k) {
     const o = this.lossOverlay, p = this.paths;
     if (!o.fit(this.lossPlot)) return;
     o.clear();
     const ctx = o.ctx, offset = p.loss_axis.offset || 0;
-    const x = o.px(k);
+    const per = p.epochs ? p.per_epoch : 1;
+    const x = o.px(k / per);
     ctx.strokeStyle = "rgba(0,0,0,0.45)"; ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
     ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, o.h); ctx.stroke(); ctx.setLineDash([]);
     p.runs.forEach((run, i) => {
@@ -561,7 +663,7 @@ class Player {
       let y = o.py(v);
       if (!Number.isFinite(y)) return;
       y = Math.max(0, Math.min(o.h, y));
-      marker(ctx, run.symbol, o.px(t), y, 5, run.color, "#fff");
+      marker(ctx, run.symbol, o.px(t / per), y, 5, run.color, "#fff");
     });
     this.stats.loss++;
     this.lossBox.dataset.step = k;

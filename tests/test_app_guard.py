@@ -31,7 +31,7 @@ def test_a_typed_loss_refused_after_eviction_is_a_message(monkeypatch):
     st.cache_data.clear()
     _compile_normalised.cache_clear()
     guard.forget_outcomes()              # ... and from the guard's memory
-    monkeypatch.setattr(guard, "_compile_in_child", lambda text, seconds: (BUSY, False))
+    monkeypatch.setattr(guard, "_compile_in_child", lambda text, columns, seconds: (BUSY, False))
     at.number_input(key="steps").set_value(30).run()
 
     assert not at.exception, [e.message for e in at.exception]

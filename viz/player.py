@@ -86,6 +86,47 @@ def _grid_blob(grid: np.ndarray) -> Blob:
     return Blob(grid, "q16", log=log_offset(grid))
 
 
+DATA_POINTS = 2000   # rows drawn in the data view at most (a seeded sample of them)
+
+
+def data_part(loss, model, *, max_points: int = DATA_POINTS, key: str | None = None) -> Part:
+    """The data view of a dataset loss: a scatter of the feature against the target and the model
+    curve the player draws for every run at every step.
+
+    ``model`` is a `viz.model.DataModel` or the sentence why there is none (then the first two
+    columns the loss uses are drawn, if it uses two). Header: ``feature``, ``target``, ``x``,
+    ``y`` (float32 blobs of at most ``max_points`` rows, a seeded sample when there are more),
+    ``shown``, ``rows``, ``kind``, ``curve`` (program or None), ``latex``, ``note``, ``xrange``.
+    """
+    from .model import DataModel
+    columns = list(loss.columns)
+    if isinstance(model, DataModel):
+        feature, target = model.feature, model.target
+    elif len(columns) >= 2:
+        feature, target = columns[0], columns[1]
+    else:
+        feature = target = None
+    rows = int(loss.n_rows)
+    header = {"rows": rows, "note": model if isinstance(model, str) else "",
+              "curve": model.curve if isinstance(model, DataModel) else None,
+              "kind": model.kind if isinstance(model, DataModel) else "fit",
+              "latex": model.latex if isinstance(model, DataModel) else ""}
+    blobs = Blobs()
+    if feature is not None:
+        chosen = np.arange(rows)
+        if rows > max_points:
+            chosen = np.sort(np.random.default_rng(0).choice(rows, max_points, replace=False))
+        x = np.asarray(loss.data[feature], dtype=float)
+        y = np.asarray(loss.data[target], dtype=float)
+        lo, hi = float(x.min()), float(x.max())
+        pad = 0.03 * (hi - lo) if hi > lo else 1.0
+        header.update(feature=feature, target=target, shown=int(chosen.size),
+                      x=blobs.add(Blob(x[chosen], "f4")), y=blobs.add(Blob(y[chosen], "f4")),
+                      xrange=[lo - pad, hi + pad])
+    header["key"] = _key("data", key if key is not None else (str(loss), rows, header["note"]))
+    return Part(header, blobs.items)
+
+
 def run_order(run) -> list[tuple[int, int]]:
     """(optimizer index, start index) of each run, optimizer-major: the player's run order."""
     n_opt, n_starts = np.asarray(run.diverged_at).shape
@@ -93,14 +134,16 @@ def run_order(run) -> list[tuple[int, int]]:
 
 
 def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=None,
-               key: str | None = None) -> Part:
+               epochs: bool = False, key: str | None = None) -> Part:
     """Every step of every run of `run` (an `optimizers.simulate` result).
 
     Header: ``T``, ``n``, ``runs`` (optimizer, label, colour, start, dash, symbol, diverged_at
     (-1: never), last finite step (-1: none, the run failed at its start), start_point),
     ``points`` (one q16 blob per coordinate, shape (runs, T+1),
     NaN after divergence), ``values`` (q16 of log10(loss - vmin + eps), shape (runs, T+1)), and
-    ``loss_axis`` (type, range, title, offset: the loss plot shows loss - offset).
+    ``loss_axis`` (type, range, title, offset: the loss plot shows loss - offset), and
+    ``per_epoch``: steps per epoch of a dataset loss's run (None otherwise), with ``epochs``
+    true when the loss plot counts epochs instead of steps.
     """
     points = np.asarray(run.points, dtype=float)          # (O, S, T+1, n)
     values = np.asarray(run.values, dtype=float)          # (O, S, T+1)
@@ -137,8 +180,10 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
         vmin, eps = log_offset(flat_values)
     value_ref = blobs.add(Blob(flat_values, "q16", log=(vmin, eps)))
     axis = _loss_axis(flat_values, diverged.reshape(-1), log_loss)
+    per_epoch = getattr(run, "steps_per_epoch", None)
     header = {"T": t1 - 1, "n": n, "runs": runs, "points": coords, "values": value_ref,
-              "loss_axis": axis}
+              "loss_axis": axis, "per_epoch": per_epoch,
+              "epochs": bool(epochs and per_epoch)}
     header["key"] = _key("paths", key) if key is not None else _key(
         "paths", names, points.shape, hashlib.sha1(points.tobytes()).hexdigest(), log_loss)
     return Part(header, blobs.items)
@@ -203,10 +248,11 @@ def inspect_part(run, optimizer: int, start: int) -> Part:
 
 
 def message(landscape: Part, paths: Part | None = None, inspect: Part | None = None,
-            player: dict | None = None) -> bytes:
+            player: dict | None = None, data: Part | None = None) -> bytes:
     """The bytes for the player: the parts' headers (blob references renumbered) and blobs."""
     header, blobs = {"player": dict(player or {})}, []
-    for name, part in (("landscape", landscape), ("paths", paths), ("inspect", inspect)):
+    for name, part in (("landscape", landscape), ("paths", paths), ("inspect", inspect),
+                       ("data", data)):
         if part is None:
             continue
         header[name] = _shift(part.header, len(blobs))
