@@ -25,7 +25,7 @@ from landscapes.analysis import critical_points
 from landscapes.datasets import GENERATORS, InvalidDataset
 from landscapes.guard import compile_dataset_loss_within, compile_loss_within
 from landscapes.parse import FUNCTIONS
-from optimizers import OPTIMIZERS, SCHEDULES, schedules, simulate, summarize
+from optimizers import OPTIMIZERS, SCHEDULES, base_name, schedules, simulate, summarize
 from optimizers import advice, numbers
 import viz
 import viz.model
@@ -129,12 +129,12 @@ def get_run(s: cfg.Settings):
     loss = loss_for(loss_key(s))
     params = dict(s.schedule_params)
     rows = getattr(loss, "n_rows", None) if s.data else None
-    factor = s.lr_factor(rows)            # the linear scaling rule, 1 when it is off
-    lr = {o: schedules.make(s.schedule, lr=s.lr_for(o) * factor, warmup=s.warmup, **params)
-          for o in s.optimizers}
+    # with data, the linear scaling rule multiplies each run's rate (by 1 when it is off)
+    lr = {o: schedules.make(s.schedule, lr=s.lr_for(o) * s.lr_factor(rows, o),
+                            warmup=s.warmup, **params) for o in s.optimizers}
+    batch = {o: s.batch_size(rows, o) for o in s.optimizers} if rows else None
     return simulate(loss, list(s.optimizers), starts=[list(p) for p in s.starts], steps=s.steps,
-                    lr=lr, options=s.options(), seed=s.seed, domain=s.domain,
-                    batch_size=s.batch_size(rows) if rows else None)
+                    lr=lr, options=s.options(), seed=s.seed, domain=s.domain, batch_size=batch)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -160,8 +160,10 @@ def compute(s: cfg.Settings) -> dict:
     width = max(hi - lo for lo, hi in s.domain)
     rows = summarize(run, minima=minima or None, tol=1e-3 * width)
     crit = tuple((p, kind) for p, _, kind in critical if kind != "minimum" or not minima)
-    lr_labels = {o: f"{s.lr_for(o):g}" for o in s.optimizers}
+    n_rows = getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
+    lr_labels = {o: f"{s.lr_for(o) * s.lr_factor(n_rows, o):g}" for o in s.optimizers}
     paths = viz.player.paths_part(run, s.domain, log_loss=s.log_loss, lr_labels=lr_labels,
+                                  labels=cfg.run_labels(s, viz.optimizer_label, n_rows),
                                   epochs=s.epochs, key=repr(s))
     return {"rows": rows, "minima": minima, "critical": crit, "paths": paths}
 
@@ -261,10 +263,12 @@ def _load(s: cfg.Settings) -> None:
     ss.opts = list(s.optimizers)
     ss.lr = s.lr                       # exact: the slider offers it (cfg.lr_choices)
     overrides, hyper = dict(s.lr_overrides), {(o, p): v for o, p, v in s.hyper}
-    for name, spec in OPTIMIZERS.items():
+    batches = dict(s.batches)
+    for name in dict.fromkeys(list(OPTIMIZERS) + list(s.optimizers)):   # + runs such as gd#2
         _put(f"lr_on_{name}", name in overrides)
         _put(f"lr_{name}", overrides.get(name, s.lr))
-        for p in spec.params:
+        _put(f"b_{name}", batches.get(name, 0))
+        for p in OPTIMIZERS[base_name(name)].params:
             _put(f"hp_{name}_{p.name}", hyper.get((name, p.name), p.default))
     ss.sched = s.schedule
     given = dict(s.schedule_params)
@@ -386,15 +390,16 @@ def _data_fields() -> dict:
         return {}
     n = ss.get("n_rows") or int(ss.rows)
     batch = min(int(ss.batch), n)
+    own = tuple((o, int(_get(f"b_{o}"))) for o in ss.opts if int(_get(f"b_{o}") or 0))
     return {"data": ss.source, "rows": int(ss.rows), "data_seed": int(ss.dseed),
-            "batch": 0 if batch >= n else batch,
+            "batch": 0 if batch >= n else batch, "batches": own,
             "base_batch": int(ss.lrb) if ss.lrscale else 0, "epochs": bool(ss.ep)}
 
 
 def _settings_from_widgets() -> cfg.Settings:
     overrides = tuple((o, float(_get(f"lr_{o}"))) for o in ss.opts if _get(f"lr_on_{o}"))
     hyper = tuple((o, p.name, _get(f"hp_{o}_{p.name}")) for o in ss.opts
-                  for p in OPTIMIZERS[o].params if _get(f"hp_{o}_{p.name}") != p.default)
+                  for p in OPTIMIZERS[base_name(o)].params if _get(f"hp_{o}_{p.name}") != p.default)
     sched_params = tuple((p.name, _get(f"sp_{ss.sched}_{p.name}"))
                          for p in SCHEDULES[ss.sched].params
                          if _get(f"sp_{ss.sched}_{p.name}") != p.default)
@@ -596,11 +601,17 @@ def _param_widget(p, key: str, label: str | None = None, disabled: bool = False)
                         step=float(p.default) / 10 if p.log and p.default else 0.01)
 
 
+def _run_title(name: str) -> str:
+    """An optimizer's label, and "#k" for its k-th run ("gd#2": "Gradient descent #2")."""
+    base = base_name(name)
+    return OPTIMIZERS[base].label + name[len(base):].replace("#", " #")
+
+
 def optimizer_panel() -> None:
     drawn, locked = _control("opts")
     if drawn:
-        st.multiselect("Optimizers", list(OPTIMIZERS), key="opts", disabled=locked,
-                       format_func=lambda o: OPTIMIZERS[o].label)
+        runs = list(OPTIMIZERS) + [o for o in ss.opts if o not in OPTIMIZERS]   # + gd#2 ...
+        st.multiselect("Optimizers", runs, key="opts", disabled=locked, format_func=_run_title)
     drawn, locked = _control("lr")
     if drawn:
         st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
@@ -609,8 +620,8 @@ def optimizer_panel() -> None:
     if not drawn:   # their values are kept in ss.keep (_get), as for any widget not drawn
         return
     for o in ss.opts:
-        spec = OPTIMIZERS[o]
-        with st.expander(f"{spec.label} settings"):
+        spec = OPTIMIZERS[base_name(o)]
+        with st.expander(f"{_run_title(o)} settings"):
             st.checkbox("own learning rate", key=_draw(f"lr_on_{o}"), on_change=_on_own_lr,
                         args=(o,), disabled=locked)
             if ss[f"lr_on_{o}"]:
@@ -619,6 +630,12 @@ def optimizer_panel() -> None:
                                  key=key, format_func=_lr_format, disabled=locked)
             for p in spec.params:
                 _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
+            if ss.get("mode") == DATA:
+                n = int(ss.n_rows)
+                key = _draw(f"b_{o}")
+                ss[key] = min(int(ss[key]), n)
+                st.number_input(f"Batch size of this run (0: the shared one; {n:,}: full batch)",
+                                0, n, step=1, key=key, disabled=locked)
 
 
 def _on_own_lr(o: str) -> None:
@@ -751,7 +768,7 @@ def show_details(s: cfg.Settings) -> None:
         p = PRESETS[s.preset]
         st.caption(f"**{p.name}.** {p.teaches} Source: {p.source}")
     with st.expander("Update rules of the chosen optimizers and the learning-rate schedule"):
-        for o in s.optimizers:
+        for o in dict.fromkeys(base_name(o) for o in s.optimizers):
             spec = OPTIMIZERS[o]
             st.markdown(f"**{spec.label}**: {spec.description} ({spec.reference})")
             st.latex(spec.equations)
@@ -781,9 +798,7 @@ def get_quadratic(key: tuple):
 def _largest_lr(s: cfg.Settings, run, o: int, steps: int) -> tuple[float, bool]:
     """The largest learning rate optimizer ``o`` (its index) used in its first ``steps`` steps,
     as the engine recorded it (``run.lr``), and whether its rate was constant."""
-    if s.schedule == "constant" and not s.warmup:
-        return s.lr_for(s.optimizers[o]), True
-    return float(run.lr[o, :max(steps, 1)].max()), False
+    return float(run.lr[o, :max(steps, 1)].max()), s.schedule == "constant" and not s.warmup
 
 
 def _plain(text: str) -> str:
@@ -800,8 +815,10 @@ def results_table(result: dict, s: cfg.Settings) -> None:
     colors = dict(zip(s.optimizers, viz.optimizer_colors(list(s.optimizers))))
     rows, row_colors, diverged, stuck = [], [], [], []
     run = get_run(s)
+    n_rows = getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
+    names = cfg.run_labels(s, n_rows=n_rows)
     for r in result["rows"]:
-        label = OPTIMIZERS[r.optimizer].label
+        label = names[r.optimizer]
         if r.diverged_at == 0:
             status = "no gradient at the start"
             stuck.append(f"{label} from start {r.start_index + 1} {_fmt_point(r.start)}")
@@ -823,7 +840,8 @@ def results_table(result: dict, s: cfg.Settings) -> None:
         rows.append({
             "status": status, "●": "●", "optimizer": label,
             "start": f"{r.start_index + 1} {_fmt_point(r.start)}",
-            "lr": numbers.number(s.lr_for(r.optimizer)),
+            "lr": numbers.number(s.lr_for(r.optimizer) * s.lr_factor(n_rows, r.optimizer)),
+            **({"batch": str(s.batch_size(n_rows, r.optimizer))} if n_rows else {}),
             "final loss": numbers.number(r.final_value), "best loss": numbers.number(r.best_value),
             "final point": _fmt_point(r.final_point), "minimum reached": reached,
             "steps to it": steps, "|∇f| at the end": numbers.number(r.final_gradient_norm),
@@ -950,7 +968,8 @@ def page() -> None:
         share_link(s)
         return
     runs = [(o, i) for o in range(len(s.optimizers)) for i in range(len(s.starts))]
-    labels = {r: f"{OPTIMIZERS[s.optimizers[r[0]]].label} · start {r[1] + 1}" for r in runs}
+    names = cfg.run_labels(s, n_rows=ss.get("n_rows"))
+    labels = {r: f"{names[s.optimizers[r[0]]]} · start {r[1] + 1}" for r in runs}
     if ss.get("inspect") not in labels:
         ss.inspect = runs[0]
     try:

@@ -15,12 +15,13 @@ from typing import Mapping
 from landscapes import PRESETS
 from landscapes.datasets import GENERATORS
 from landscapes.parse import MAX_LENGTH
-from optimizers import OPTIMIZERS, SCHEDULES
+from optimizers import OPTIMIZERS, SCHEDULES, base_name
 
 __all__ = ["Settings", "Teacher", "CONTROLS", "MAX_TITLE", "MAX_NOTE",
            "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
            "fit_dimension", "fit_widgets", "domain_problem", "shown_problems", "DEFAULT_PRESET", "MAX_STARTS",
-           "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT", "for_dataset", "UPLOAD", "DATA_ROWS_RANGE"]
+           "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT", "for_dataset", "UPLOAD", "DATA_ROWS_RANGE",
+           "run_labels"]
 
 DEFAULT_PRESET = "himmelblau"
 DEFAULT_DATASET = "linear"
@@ -155,6 +156,7 @@ class Settings:
     batch: int = 0                 # rows per step; 0: all of them (full batch)
     base_batch: int = 0            # > 0: the learning rate scales as lr * batch / base_batch
     epochs: bool = False           # the loss plot's axis counts epochs instead of steps
+    batches: tuple[tuple[str, int], ...] = ()   # (run, batch) overriding ``batch`` for that run
 
     @property
     def n(self) -> int:
@@ -169,15 +171,17 @@ class Settings:
             return None
         return uploaded if self.data == UPLOAD else self.rows
 
-    def batch_size(self, n_rows: int) -> int:
-        """Rows per step on ``n_rows`` rows: ``batch`` capped at the rows, 0 meaning all."""
-        return min(self.batch, n_rows) if self.batch else n_rows
+    def batch_size(self, n_rows: int, name: str | None = None) -> int:
+        """Rows per step of run ``name`` (default: the shared batch) on ``n_rows`` rows:
+        capped at the rows, 0 meaning all of them."""
+        batch = dict(self.batches).get(name, self.batch)
+        return min(batch, n_rows) if batch else n_rows
 
-    def lr_factor(self, n_rows: int | None) -> float:
-        """The linear scaling rule's factor batch / base_batch (1 when it is off)."""
+    def lr_factor(self, n_rows: int | None, name: str | None = None) -> float:
+        """The linear scaling rule's factor batch / base_batch for run ``name`` (1 when off)."""
         if not n_rows or not self.base_batch:
             return 1.0
-        return self.batch_size(n_rows) / self.base_batch
+        return self.batch_size(n_rows, name) / self.base_batch
 
     def options(self) -> dict[str, dict]:
         """Hyper-parameters per optimizer, as ``simulate(options=...)`` takes them."""
@@ -262,6 +266,8 @@ def to_query(s: Settings) -> dict[str, str]:
             q["lrb"] = str(s.base_batch)
         if s.epochs:
             q["ep"] = "1"
+        for name, batch in s.batches:
+            q[f"b.{name}"] = str(batch)
     t = s.teacher
     for key, value in (("title", t.title), ("note", t.note), ("hide", ",".join(t.hide)),
                        ("lock", ",".join(t.lock))):
@@ -368,26 +374,29 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     starts = take("s", lambda t: _parse_points(t, n, MAX_STARTS))
     if starts is not None:
         changes["starts"] = starts
-    opts = take("o", lambda t: tuple(dict.fromkeys(
-        o if o in OPTIMIZERS else _raise(f"no optimizer {o!r}") for o in t.split(",") if o)))
+    opts = take("o", lambda t: tuple(dict.fromkeys(_run_name(o) for o in t.split(",") if o)))
     if opts is not None:
         changes["optimizers"] = opts
     lr = take("lr", lambda t: _float(t, 1e-5, 10))   # exact: the slider offers it (lr_choices)
     if lr is not None:
         changes["lr"] = lr
-    overrides, hyper, sched_params = [], [], []
+    overrides, hyper, sched_params, batches = [], [], [], []
     sched = take("sch", lambda t: t if t in SCHEDULES else _raise(f"no schedule {t!r}"))
     if sched:
         changes["schedule"] = sched
     schedule = sched or s.schedule
     for key in q:   # in the link's order, which is the page's widget order
         parts = key.split(".")
-        if parts[0] == "lr" and len(parts) == 2 and parts[1] in OPTIMIZERS:
+        if parts[0] == "lr" and len(parts) == 2 and _is_run_name(parts[1]):
             v = take(key, lambda t: _float(t, 1e-5, 10))
             if v is not None:
                 overrides.append((parts[1], v))
-        elif parts[0] == "h" and len(parts) == 3 and parts[1] in OPTIMIZERS:
-            table = {p.name: p for p in OPTIMIZERS[parts[1]].params}
+        elif parts[0] == "b" and len(parts) == 2 and _is_run_name(parts[1]):
+            v = take(key, lambda t: _int(t, 1, DATA_ROWS_RANGE[1]))   # at least the rows: all
+            if v is not None:
+                batches.append((parts[1], v))
+        elif parts[0] == "h" and len(parts) == 3 and _is_run_name(parts[1]):
+            table = {p.name: p for p in OPTIMIZERS[base_name(parts[1])].params}
             if parts[2] not in table:
                 problems.append(f"Ignored the link's {key}: {parts[1]} has no parameter "
                                 f"{parts[2]!r}")
@@ -404,7 +413,7 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
             v = take(key, lambda t: _param_value(table[parts[1]], t, schedule))
             if v is not None:
                 sched_params.append((parts[1], v))
-        elif (parts[0] in ("lr", "h", "sp") and len(parts) > 1) or key not in PLAIN_KEYS:
+        elif (parts[0] in ("lr", "h", "sp", "b") and len(parts) > 1) or key not in PLAIN_KEYS:
             problems.append(f"Ignored the link's unknown parameter {key[:40]!r}")
     if overrides:
         changes["lr_overrides"] = tuple(overrides)
@@ -412,6 +421,8 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
         changes["hyper"] = tuple(hyper)
     if sched_params:
         changes["schedule_params"] = tuple(sched_params)
+    if batches:
+        changes["batches"] = tuple(batches)
     for key, name, lo, hi in (("n", "steps", *STEPS_RANGE), ("seed", "seed", *SEED_RANGE),
                               ("res", "resolution", *RESOLUTION_RANGE),
                               ("spd", "speed", *SPEED_RANGE), ("wu", "warmup", 0, 10000)):
@@ -494,6 +505,52 @@ def fit_widgets(s: Settings) -> tuple[Settings, list[str]]:
 
 def _shown_point(p) -> str:
     return "(" + ", ".join(f"{c:.6g}" for c in p) + ")"
+
+
+def _is_run_name(name: str) -> bool:
+    try:
+        base_name(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _run_name(name: str) -> str:
+    """``name`` if it names a run (an optimizer, or a second run of one such as ``gd#2``)."""
+    if not _is_run_name(name):
+        raise _Bad(f"no optimizer {name[:40]!r}")
+    return name
+
+
+def run_labels(s: Settings, label=None, n_rows: int | None = None) -> dict[str, str]:
+    """A label per run of ``s``: the optimizer's label, and where the same optimizer runs more
+    than once, what tells its runs apart ("GD lr 0.035", "SGD batch 16", "SGD full batch",
+    "Momentum momentum=0.5"). ``label``: optimizer name -> its display name."""
+    label = label or (lambda o: OPTIMIZERS[o].label)
+    groups: dict[str, list[str]] = {}
+    for name in s.optimizers:
+        groups.setdefault(base_name(name), []).append(name)
+    hyper = {(o, p): v for o, p, v in s.hyper}
+    out = {}
+    for base, names in groups.items():
+        for name in names:
+            if len(names) == 1:
+                out[name] = label(base)
+                continue
+            parts = []
+            if len({s.lr_for(n) for n in names}) > 1:
+                parts.append(f"lr {s.lr_for(name):g}")
+            rows = n_rows or s.rows
+            if s.data and len({s.batch_size(rows, n) for n in names}) > 1:
+                b = s.batch_size(rows, name)
+                parts.append(f"batch {b}" if b < rows else "full batch")
+            for p in OPTIMIZERS[base].params:
+                values = {hyper.get((n, p.name), p.default) for n in names}
+                if len(values) > 1:
+                    parts.append(f"{p.name}={hyper.get((name, p.name), p.default)}")
+            out[name] = " ".join([label(base)] + parts) if parts else (
+                f"{label(base)} #{names.index(name) + 1}")
+    return out
 
 
 def _raise(message: str):

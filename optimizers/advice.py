@@ -22,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .engine import base_name
 from .numbers import number
 
 __all__ = ["Quadratic", "quadratic_of", "stability_bound", "falling", "Diverged",
@@ -150,7 +151,8 @@ def divergence_message(runs: Sequence[Diverged], quadratic: Quadratic | None = N
     for r in runs:
         bound = None
         if quadratic is not None and quadratic.bounded_below:
-            bound = stability_bound(r.optimizer, quadratic.lambda_max, options.get(r.optimizer))
+            bound = stability_bound(base_name(r.optimizer), quadratic.lambda_max,
+                                    options.get(r.optimizer))
         if (quadratic is not None and not quadratic.bounded_below) or \
                 (quadratic is None and r.falling):
             unbounded.append(r)
