@@ -281,9 +281,11 @@ def _load(s: cfg.Settings) -> None:
     if s.data:
         ss.source = s.data                   # the data in effect
         ss.dataset = cfg.UPLOAD if s.data.startswith(cfg.UPLOAD) else s.data
-        ss.rows, ss.dseed = s.rows, s.data_seed
+        _put("rows", s.rows)
+        _put("dseed", s.data_seed)
         ss.batch = s.batch or cfg.DATA_ROWS_RANGE[1]   # fitted to the rows when drawn
-        ss.lrscale, ss.lrb = bool(s.base_batch), s.base_batch or 32
+        ss.lrscale = bool(s.base_batch)
+        _put("lrb", s.base_batch or 32)
         ss.ep = s.epochs
     _put("res", s.resolution)
     _put("logc", s.log_color)
@@ -388,12 +390,12 @@ def _data_fields() -> dict:
     """The Settings fields of the data mode (none in the formula mode)."""
     if ss.get("mode") != DATA:
         return {}
-    n = ss.get("n_rows") or int(ss.rows)
+    n = ss.get("n_rows") or int(_get("rows"))
     batch = min(int(ss.batch), n)
     own = tuple((o, int(_get(f"b_{o}"))) for o in ss.opts if int(_get(f"b_{o}") or 0))
-    return {"data": ss.source, "rows": int(ss.rows), "data_seed": int(ss.dseed),
+    return {"data": ss.source, "rows": int(_get("rows")), "data_seed": int(_get("dseed")),
             "batch": 0 if batch >= n else batch, "batches": own,
-            "base_batch": int(ss.lrb) if ss.lrscale else 0, "epochs": bool(ss.ep)}
+            "base_batch": int(_get("lrb")) if ss.lrscale else 0, "epochs": bool(ss.ep)}
 
 
 def _settings_from_widgets() -> cfg.Settings:
@@ -431,7 +433,7 @@ def _on_dataset() -> None:
     if ss.dataset == cfg.UPLOAD:       # the data stays until a file is read
         return
     keep = {"optimizers": tuple(ss.opts), "seed": int(ss.seed), "speed": int(ss.speed),
-            "rows": int(ss.rows), "data_seed": int(ss.dseed)}
+            "rows": int(_get("rows")), "data_seed": int(_get("dseed"))}
     _load(cfg.for_dataset(ss.dataset, **keep))
 
 
@@ -461,7 +463,7 @@ def _on_upload() -> None:
 def _compiled(text: str):
     """The loss for ``text`` in the current mode (raises InvalidExpression)."""
     if ss.get("mode") == DATA:
-        return loss_for((text, ss.source, int(ss.rows), int(ss.dseed)))
+        return loss_for((text, ss.source, int(_get("rows")), int(_get("dseed"))))
     return get_loss(text)
 
 
@@ -488,8 +490,10 @@ def data_panel() -> None:
             st.caption("Until a file is read, the page shows the dataset chosen before.")
     else:
         c1, c2 = st.columns(2)
-        c1.number_input("Rows", *cfg.DATA_ROWS_RANGE, step=100, key="rows", disabled=locked)
-        c2.number_input("Data seed", *cfg.SEED_RANGE, step=1, key="dseed", disabled=locked)
+        c1.number_input("Rows", *cfg.DATA_ROWS_RANGE, step=100, key=_draw("rows"),
+                        disabled=locked)
+        c2.number_input("Data seed", *cfg.SEED_RANGE, step=1, key=_draw("dseed"),
+                        disabled=locked)
         ss.source = ss.dataset
         st.caption(GENERATORS[ss.dataset].description)
 
@@ -531,7 +535,9 @@ def loss_panel():
         except InvalidExpression:   # evicted and refused now (e.g. a busy server): the default
             d = cfg.for_dataset(cfg.DEFAULT_DATASET) if data else cfg.default_settings()
             if data:
-                ss.source, ss.rows, ss.dseed = d.data, d.rows, d.data_seed
+                ss.source = d.data
+                _put("rows", d.rows)
+                _put("dseed", d.data_seed)
             ss.good_expr = d.expression
             loss = _compiled(ss.good_expr)
     ss.n_rows = getattr(loss, "n_rows", None)
@@ -601,6 +607,26 @@ def _param_widget(p, key: str, label: str | None = None, disabled: bool = False)
                         step=float(p.default) / 10 if p.log and p.default else 0.01)
 
 
+MAX_RUNS = 10     # runs of optimizers at most (the colours stay distinct)
+
+
+def _add_run() -> None:
+    """Another run of the optimizer picked in "Compare": the next free name (gd#2, gd#3, ...),
+    starting from the settings of the optimizer's first run on the page."""
+    base = ss.add_run
+    k = 2
+    while f"{base}#{k}" in ss.opts:
+        k += 1
+    name = base if base not in ss.opts else f"{base}#{k}"
+    source = base if base in ss.opts else None
+    _put(f"lr_on_{name}", True)
+    _put(f"lr_{name}", float(_get(f"lr_{source}")) if source and _get(f"lr_on_{source}") else ss.lr)
+    _put(f"b_{name}", int(_get(f"b_{source}") or 0) if source else 0)
+    for p in OPTIMIZERS[base].params:
+        _put(f"hp_{name}_{p.name}", _get(f"hp_{source}_{p.name}") if source else p.default)
+    ss.opts = list(ss.opts) + [name]
+
+
 def _run_title(name: str) -> str:
     """An optimizer's label, and "#k" for its k-th run ("gd#2": "Gradient descent #2")."""
     base = base_name(name)
@@ -612,6 +638,13 @@ def optimizer_panel() -> None:
     if drawn:
         runs = list(OPTIMIZERS) + [o for o in ss.opts if o not in OPTIMIZERS]   # + gd#2 ...
         st.multiselect("Optimizers", runs, key="opts", disabled=locked, format_func=_run_title)
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        c1.selectbox("Compare: another run of", list(OPTIMIZERS), key="add_run",
+                     format_func=lambda o: OPTIMIZERS[o].label, disabled=locked,
+                     help="The same optimizer again with other settings (its learning rate, "
+                          "parameters or batch size, in its settings below): e.g. GD at three "
+                          "learning rates, or SGD at batch sizes 1, 16 and full.")
+        c2.button("Add run", on_click=_add_run, disabled=locked or len(ss.opts) >= MAX_RUNS)
     drawn, locked = _control("lr")
     if drawn:
         st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
@@ -671,6 +704,8 @@ def batch_panel() -> None:
                 help="γ used = γ × batch / base batch (Goyal et al. 2017, 'Accurate, large "
                      "minibatch SGD'): a batch k times larger takes a k times larger step.")
     if ss.lrscale:
+        _draw("lrb")
+        ss.lrb = min(max(int(ss.lrb), 1), n)
         st.number_input("Base batch b₀ (the batch size γ is meant for)", 1, n, step=1,
                         key="lrb", disabled=locked)
         b, b0 = min(int(ss.batch), n), int(ss.lrb)

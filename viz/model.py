@@ -8,9 +8,9 @@ the player evaluates in the browser for every run at every step, over a range of
 
 * squared or absolute error: ``(M - y)^k`` (k even), ``|M - y|``, and the same with ``y - M``:
   the curve is ``M(x)``;
-* either plus a penalty on the parameters alone (``+ 0.1*w^2``);
 * logistic loss ``log(1 + exp(-y*M))`` with labels ±1: the curve is the model's expected label
-  ``E[y | x] = 2 sigmoid(M) - 1 = tanh(M / 2)``.
+  ``E[y | x] = 2 sigmoid(M) - 1 = tanh(M / 2)``;
+* either of them plus a penalty on the parameters alone (``+ 0.1*w^2``).
 
 The model must depend on exactly one other column (the feature drawn on the horizontal axis).
 Anything else has no curve: the page then shows the data alone and says why.
