@@ -130,6 +130,39 @@ _L = [
         "while y was tamed early.",
         "Increase the steps: x keeps approaching 0. Switch the optimizer to SGD (noisy "
         "gradients): a decaying rate also damps the noise."),
+    Lesson(
+        "lr_side_by_side", "Three learning rates side by side",
+        {"p": "ill_conditioned", "o": "gd,gd#2,gd#3", "lr": "0.01", "lr.gd#2": "0.035",
+         "lr.gd#3": "0.045", "n": "100"},
+        "The same gradient descent three times on `x^2 + 25*y^2`, each run with its own "
+        "learning rate: at 0.01 it crawls (x still at -0.24 after 100 steps), at 0.035 it "
+        "zig-zags and reaches the minimum at step 85, at 0.045 it diverges at step 20. The loss "
+        "plot shows all three curves against the same steps.",
+        "Open a run's settings and move its learning rate; add a fourth run with \"Compare: "
+        "another run of\" and \"Add run\"."),
+    Lesson(
+        "batch_noise", "Full batch, mini-batch, single sample",
+        {"data": "linear", "rows": "200", "dseed": "0", "o": "sgd,sgd#2,sgd#3", "b": "1",
+         "b.sgd#2": "16", "b.sgd#3": "200", "lr": "0.02", "n": "200"},
+        "Least squares on 200 noisy points, three runs of SGD that differ only in the rows per "
+        "step. Full batch (200 rows) is gradient descent on the mean loss: its loss never "
+        "rises, and it ends 0.0015 from the least-squares fit. Batch 16 estimates the gradient "
+        "from 16 rows: its loss rises at 52 of the 200 steps. Batch 1 (plain SGD) rises at 95 "
+        "steps and ends about 0.1 away, wandering around the fit. In the same 200 steps the "
+        "full-batch run read every row 200 times, batch 16 about 15 times, batch 1 once.",
+        "Turn on \"Loss plot in epochs\" (View) to compare them per pass over the data; raise "
+        "the batch of the noisiest run, or lower the learning rate, and watch the wandering "
+        "shrink."),
+    Lesson(
+        "batch_lr_rule", "Batch size and the learning rate: the linear scaling rule",
+        {"data": "linear", "rows": "200", "dseed": "0", "o": "sgd,sgd#2", "b": "8",
+         "b.sgd#2": "64", "lr": "0.01", "lrb": "8", "ep": "1", "n": "400"},
+        "Two runs of SGD, batch 8 and batch 64, with the rule \"learning rate ∝ batch size\" "
+        "(base batch 8: the batch-64 run steps at 0.08). Per epoch (the loss plot's axis) they "
+        "keep pace: after 4 epochs the loss is 0.59 with batch 8 and 0.34 with batch 64, "
+        "though the large batch took 8 times fewer steps.",
+        "Untick \"Scale the learning rate with the batch size\": both runs step at 0.01, and "
+        "after 4 epochs the batch-64 run is still at a loss of 12.3."),
 ]
 
 LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in _L}

@@ -434,11 +434,12 @@ class Player {
     this.buildLegend();
     // loss per step: one line per run, static until new paths arrive
     const ax = p.loss_axis, traces = [], gl = p.runs.length * p.t1 > 40000;
-    const per = p.epochs ? p.per_epoch : 1, xName = p.epochs ? "epoch" : "step";
+    const xName = p.epochs ? "epoch" : "step";
+    const per = (run) => (p.epochs && run.per_epoch) || 1;     // steps per unit of the x axis
     const offset = ax.offset || 0;
     p.runs.forEach((run, i) => {
       const y = p.valuesArr.subarray(i * p.t1, (i + 1) * p.t1);
-      traces.push({ type: gl ? "scattergl" : "scatter", mode: "lines", x0: 0, dx: 1 / per,
+      traces.push({ type: gl ? "scattergl" : "scatter", mode: "lines", x0: 0, dx: 1 / per(run),
         y: offset ? Float32Array.from(y, (v) => v - offset) : y, name: `${run.label} · start ${run.start + 1}`,
         line: { color: run.color, width: 2, dash: run.dash }, visible: !this.hidden.has(run.optimizer),
         hovertemplate: `${run.label} · start ${run.start + 1}<br>${xName} %{x:.4g}<br>${ax.title} %{y:.4g}<extra></extra>` });
@@ -446,7 +447,7 @@ class Player {
     const divX = [], divY = [], divText = [];
     p.runs.forEach((run, i) => {
       if (run.diverged_at >= 0 && run.last >= 0) {
-        divX.push(run.diverged_at / per); divY.push(p.valuesArr[i * p.t1 + run.last] - offset);
+        divX.push(run.diverged_at / per(run)); divY.push(p.valuesArr[i * p.t1 + run.last] - offset);
         divText.push(`${run.label} · start ${run.start + 1}: diverged at step ${run.diverged_at}`);
       }
     });
@@ -456,7 +457,7 @@ class Player {
     const layout = { template: land && land.views && (land.views.contour || land.views.curve).layout.template,
       autosize: true, showlegend: false, margin: { l: 64, r: 12, t: 10, b: 44 }, hovermode: "closest",
       font: { size: 13 }, uirevision: "loss",
-      xaxis: { title: { text: xName }, range: [0, Math.max(1, p.T) / per], zeroline: false },
+      xaxis: { title: { text: xName }, range: [0, Math.max(...p.runs.map((run) => Math.max(1, p.T) / per(run)))], zeroline: false },
       yaxis: { title: { text: ax.title }, type: ax.type, ...(ax.range ? { range: ax.range } : {}) } };
     await Plotly.react(this.lossPlot, traces, layout, PLOT_CONFIG);
     if (!this.lossPlot.__descentHooked) {
@@ -652,10 +653,12 @@ class Player {
     if (!o.fit(this.lossPlot)) return;
     o.clear();
     const ctx = o.ctx, offset = p.loss_axis.offset || 0;
-    const per = p.epochs ? p.per_epoch : 1;
-    const x = o.px(k / per);
-    ctx.strokeStyle = "rgba(0,0,0,0.45)"; ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
-    ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, o.h); ctx.stroke(); ctx.setLineDash([]);
+    const per = (run) => (p.epochs && run.per_epoch) || 1;
+    if (!p.epochs || p.per_epoch) {     // one x for every run: the step's line
+      const x = o.px(k / (p.epochs ? p.per_epoch : 1));
+      ctx.strokeStyle = "rgba(0,0,0,0.45)"; ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
+      ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, o.h); ctx.stroke(); ctx.setLineDash([]);
+    }
     p.runs.forEach((run, i) => {
       if (this.hidden.has(run.optimizer)) return;
       const t = Math.min(k, run.last); if (t < 0) return;
@@ -663,7 +666,7 @@ class Player {
       let y = o.py(v);
       if (!Number.isFinite(y)) return;
       y = Math.max(0, Math.min(o.h, y));
-      marker(ctx, run.symbol, o.px(t / per), y, 5, run.color, "#fff");
+      marker(ctx, run.symbol, o.px(t / per(run)), y, 5, run.color, "#fff");
     });
     this.stats.loss++;
     this.lossBox.dataset.step = k;

@@ -262,3 +262,80 @@ def test_the_readmes_lesson_table_links_are_the_lessons_queries():
     queries = [lesson.query for lesson in LESSONS.values()]
     for title, link in links:
         assert dict(parse_qsl(link)) in queries, title
+
+
+# ------------------------------------------------------------- runs compared, training data
+
+def test_three_rates_side_by_side_crawl_reach_at_85_and_diverge_at_20():
+    text = says("lr_side_by_side")
+    assert all(n in text for n in ("-0.24", "step 85", "step 20"))
+    at = pick("lr_side_by_side")
+    statuses = {r["optimizer"]: r["status"] for r in rows(at)}
+    assert round(bowl_gd([0.01] * 100)[-1][0], 2) == -0.24
+    assert reached_at(bowl_gd([0.035] * 100)) == 85
+    assert statuses == {"Gradient descent lr 0.01": "still moving",
+                        "Gradient descent lr 0.035": "reached a minimum at step 85",
+                        "Gradient descent lr 0.045": "diverged at step 20"}
+
+
+def _least_squares_sgd(batch: int, lr: float, steps: int, seed: int = 0):
+    """Plain mini-batch SGD on mean (w x + b - y)^2 over the lesson's data, with the batches of
+    the engine's documented stream (a generator per batch size, from SeedSequence(seed)); full
+    batch is plain gradient descent. Returns the points (b, w) and the mean losses."""
+    from landscapes import datasets
+    data = datasets.make("linear", n=200, seed=0)
+    X = np.stack([np.ones(200), data["x"]], axis=1)
+    y = data["y"]
+    theta = np.array([3.0, -1.0])
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(batch + 1)[batch])
+    points, order = [theta.copy()], None
+    per_epoch = -(-200 // batch)
+    for t in range(steps):
+        if batch >= 200:
+            rows_ = np.arange(200)
+        else:
+            j = t % per_epoch
+            if j == 0:
+                order = rng.permutation(200)
+            rows_ = order[j * batch:(j + 1) * batch]
+        Xb, yb = X[rows_], y[rows_]
+        theta = theta - lr * 2 / len(rows_) * Xb.T @ (Xb @ theta - yb)
+        points.append(theta.copy())
+    points = np.array(points)
+    losses = ((points @ X.T - y) ** 2).mean(axis=1)
+    return points, losses, X, y
+
+
+def test_batch_noise_lesson_numbers_from_a_plain_sgd_loop():
+    text = says("batch_noise")
+    assert all(n in text for n in ("0.0015", "52 of the 200", "95", "about 0.1", "15 times"))
+    at = pick("batch_noise")
+    shown = [r["optimizer"] for r in rows(at)]
+    assert shown == ["SGD (noisy) batch 1", "SGD (noisy) batch 16", "SGD (noisy) full batch"]
+    _, _, X, y = _least_squares_sgd(200, 0.02, 0)
+    fit = np.linalg.lstsq(X, y, rcond=None)[0]
+    rises, ends = {}, {}
+    for batch in (1, 16, 200):
+        points, losses, _, _ = _least_squares_sgd(batch, 0.02, 200)
+        rises[batch] = int((np.diff(losses) > 0).sum())
+        ends[batch] = float(np.linalg.norm(points[-1] - fit))
+    assert rises == {1: 95, 16: 52, 200: 0}
+    assert round(ends[200], 4) == 0.0015 and 0.05 < ends[1] < 0.15
+    assert round(200 / math.ceil(200 / 16), 1) == 15.4      # epochs of batch 16 in 200 steps
+    final = {r["optimizer"]: r["final point"] for r in rows(at)}
+    for batch, label in ((1, "batch 1"), (16, "batch 16"), (200, "full batch")):
+        points, _, _, _ = _least_squares_sgd(batch, 0.02, 200)
+        assert final[f"SGD (noisy) {label}"] == fmt(points[-1])
+
+
+def test_scaling_rule_lesson_numbers_from_a_plain_sgd_loop():
+    text = says("batch_lr_rule")
+    assert all(n in text for n in ("0.59", "0.34", "12.3", "0.08"))
+    at = pick("batch_lr_rule")
+    assert [r["lr"] for r in rows(at)] == ["0.01", "0.08"]
+    after = {}
+    for batch, lr in ((8, 0.01), (64, 0.08), (64, 0.01)):
+        _, losses, _, _ = _least_squares_sgd(batch, lr, 400)
+        after[(batch, lr)] = losses[4 * math.ceil(200 / batch)]    # after 4 epochs
+    assert round(after[(8, 0.01)], 2) == 0.59 and round(after[(64, 0.08)], 2) == 0.34
+    assert round(after[(64, 0.01)], 1) == 12.3

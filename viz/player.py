@@ -142,8 +142,9 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
     ``points`` (one q16 blob per coordinate, shape (runs, T+1),
     NaN after divergence), ``values`` (q16 of log10(loss - vmin + eps), shape (runs, T+1)), and
     ``loss_axis`` (type, range, title, offset: the loss plot shows loss - offset), and
-    ``per_epoch``: steps per epoch of a dataset loss's run (None otherwise), with ``epochs``
-    true when the loss plot counts epochs instead of steps.
+    ``per_epoch``: steps per epoch of a dataset loss's runs when they share one batch size (None
+    otherwise; each run's own is its ``per_epoch``), with ``epochs`` true when the loss plot
+    counts epochs instead of steps.
     """
     points = np.asarray(run.points, dtype=float)          # (O, S, T+1, n)
     values = np.asarray(run.values, dtype=float)          # (O, S, T+1)
@@ -151,6 +152,7 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
     n_opt, n_starts, t1, n = points.shape
     names = [str(o) for o in run.optimizers]
     colors = optimizer_colors(names)
+    per_epoch_of = getattr(run, "steps_per_epoch_of", None) or (None,) * n_opt
     runs = []
     for o, s in run_order(run):
         ok = np.isfinite(points[o, s]).all(axis=-1) & np.isfinite(values[o, s])
@@ -161,7 +163,7 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
             "symbol": start_symbol(s), "symbol3d": start_symbol(s, three_d=True),
             "diverged_at": int(diverged[o, s]), "last": last,
             "start_point": [float(c) for c in np.asarray(run.starts, dtype=float)[s]],
-            "lr": (lr_labels or {}).get(names[o])})
+            "lr": (lr_labels or {}).get(names[o]), "per_epoch": per_epoch_of[o]})
     flat_points = points.reshape(n_opt * n_starts, t1, n)
     flat_values = values.reshape(n_opt * n_starts, t1)
     blobs = Blobs()
@@ -183,7 +185,7 @@ def paths_part(run, domain, *, log_loss: bool = False, labels=None, lr_labels=No
     per_epoch = getattr(run, "steps_per_epoch", None)
     header = {"T": t1 - 1, "n": n, "runs": runs, "points": coords, "values": value_ref,
               "loss_axis": axis, "per_epoch": per_epoch,
-              "epochs": bool(epochs and per_epoch)}
+              "epochs": bool(epochs and any(per_epoch_of))}
     header["key"] = _key("paths", key) if key is not None else _key(
         "paths", names, points.shape, hashlib.sha1(points.tobytes()).hexdigest(), log_loss)
     return Part(header, blobs.items)
