@@ -563,3 +563,51 @@ def test_a_run_that_fails_at_its_start_is_drawn_with_its_marker(browser, app_url
         hit = map_pixel(page, 0.0, 0.0)              # the ✕ is drawn through its centre
         assert hit["rgba"][3] > 200, hit
         session.assert_clean("with a run that failed at its start")
+
+
+DATA_LINK = "?data=linear&o=gd,gd%232&lr=0.05&lr.gd%232=0.01&n=60&b=16&ep=1"
+
+
+def test_the_data_view_draws_the_rows_and_each_runs_line_moving_with_the_player(browser,
+                                                                               app_url):
+    with opened_at(browser, app_url, DATA_LINK, "browser-data-failure.png") as session:
+        page = session.page
+        session.wait_for_player(4)                 # surface, contour, loss and data plots
+        session.wait_until(lambda: page.evaluate(
+            "() => document.querySelector('.dp-data') && document.querySelector('.dp-data')"
+            ".dataset.step !== undefined"), timeout=30, what="the data view")
+        # the scatter holds the 200 generated rows
+        assert page.evaluate("() => document.querySelector('.dp-data .js-plotly-plot')"
+                             ".data[0].x.length") == 200
+        # each run's line is w*x + b at the run's point of the shown step, in the run's colour
+        for step in (13, 60):        # (at step 0 both runs are at the start: one line hides the other)
+            page.evaluate(f"() => window.__descentPlayer.go({step})")
+            got = page.evaluate("""(k) => {
+                const P = window.__descentPlayer, p = P.paths, xs = [-2, 0, 2];
+                const gd = document.querySelector('.dp-data .js-plotly-plot');
+                const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+                const canvas = document.querySelector('.dp-data canvas.dp-overlay');
+                const dpr = canvas.width / canvas.clientWidth, ctx = canvas.getContext('2d');
+                return p.runs.map((run, i) => {
+                    const params = p.coords.map((c) => c[i * p.t1 + k]);
+                    const ys = Array.from(P.modelAt(i, k, xs));
+                    const px = xa.c2p(0), py = ya.c2p(ys[1]);
+                    let hit = false;        // the run's colour within 2 px of the line at x = 0
+                    for (let dy = -2; dy <= 2 && !hit; dy++) {
+                        const d = ctx.getImageData(Math.round(px * dpr), Math.round((py + dy) * dpr), 1, 1).data;
+                        hit = d[3] > 0 && `#${[d[0], d[1], d[2]].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase() === run.color.toUpperCase();
+                    }
+                    return {params, ys, hit, label: run.label, per: run.per_epoch};
+                });
+            }""", step)
+            assert [r["label"] for r in got] == ["GD lr 0.05", "GD lr 0.01"]
+            for r in got:
+                b, w = r["params"]
+                np.testing.assert_allclose(r["ys"], [-2 * w + b, b, 2 * w + b], rtol=1e-12)
+                assert r["hit"], (step, r)
+                assert r["per"] == 13                       # ceil(200 / 16) steps per epoch
+        # the loss plot counts epochs: 60 steps are 60/13 epochs
+        x_range = page.evaluate("() => document.querySelector('.dp-loss .js-plotly-plot')"
+                                "._fullLayout.xaxis.range")
+        assert x_range[1] == pytest.approx(60 / 13, rel=1e-6)
+        assert "epoch 4.62" in view_steps(page)["label"]
