@@ -876,7 +876,9 @@ def results_table(result: dict, s: cfg.Settings) -> None:
             "status": status, "●": "●", "optimizer": label,
             "start": f"{r.start_index + 1} {_fmt_point(r.start)}",
             "lr": numbers.number(s.lr_for(r.optimizer) * s.lr_factor(n_rows, r.optimizer)),
-            **({"batch": str(s.batch_size(n_rows, r.optimizer))} if n_rows else {}),
+            **({"batch": str(s.batch_size(n_rows, r.optimizer)),
+                "epochs": numbers.number(max(r.final_step, 0) / math.ceil(
+                    n_rows / s.batch_size(n_rows, r.optimizer)))} if n_rows else {}),
             "final loss": numbers.number(r.final_value), "best loss": numbers.number(r.best_value),
             "final point": _fmt_point(r.final_point), "minimum reached": reached,
             "steps to it": steps, "|∇f| at the end": numbers.number(r.final_gradient_norm),

@@ -115,6 +115,7 @@ def test_the_linear_scaling_rule_multiplies_the_rate_by_batch_over_base_batch():
     assert "0.08 × 0.25 = 0.02" in caption
     table = at.dataframe[0].value
     assert list(table["lr"]) == ["0.02"] and list(table["batch"]) == ["8"]
+    assert list(table["epochs"]) == ["0.8"]            # 20 steps of ceil(200 / 8) = 25 a pass
 
 
 def test_compare_runs_of_gd_at_three_rates_each_follow_the_closed_form():
