@@ -30,7 +30,10 @@ WIDGET = {
     "steps": ("number_input", "steps"),
     "seed": ("number_input", "seed"),
     "view": ("checkbox", "logy"),
+    "data": ("selectbox", "dataset"),          # these two in the data mode
+    "batch": ("number_input", "batch"),
 }
+DATA_MODE = {"data", "batch"}
 
 
 
@@ -106,7 +109,8 @@ def test_every_control_name_is_accepted():
 @pytest.mark.parametrize("name", list(WIDGET))
 def test_hide_removes_the_control_and_lock_disables_it(name):
     kind, key = WIDGET[name]
-    base = {"p": "bowl", "o": "gd", "n": "20"}
+    base = ({"data": "linear", "o": "gd", "n": "20"} if name in DATA_MODE
+            else {"p": "bowl", "o": "gd", "n": "20"})
     plain = new_app(base)
     assert widget(plain, kind, key) is not None and not widget(plain, kind, key).disabled
     hidden = new_app(base | {"hide": name})
