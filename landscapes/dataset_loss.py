@@ -239,7 +239,7 @@ class DatasetLoss:
         return as_points(points, self.variables)
 
     def _full(self, func, pts, width) -> np.ndarray:
-        """The full-data mean: over the merged rows' weighted points when there are, else the rows."""
+        """The full-data mean: over the merged rows' weighted points if any, else the rows."""
         if self._nodes is None:
             return self._mean(func, pts, None, width)
         return _weighted_means(func, pts, self._nodes[0], self._nodes[1], width)
@@ -262,7 +262,7 @@ def _finite(poly, pts, tail) -> np.ndarray:
 
 
 def _float_block(r, shape) -> np.ndarray:
-    """``_as_float(r, shape)``, without its checks when ``r`` is already a float array of ``shape``."""
+    """``_as_float(r, shape)``, without its checks when ``r`` is a float array of ``shape``."""
     if type(r) is np.ndarray and r.dtype == np.float64 and r.shape == shape:
         return r
     return _as_float(r, shape)
@@ -299,7 +299,7 @@ def _row_means(func: Callable, pts: np.ndarray, columns, width: int) -> np.ndarr
     return sums.reshape(shape + (width,))
 
 
-# --- merged rows (a quadrature of the data) --------------------------------------------------------
+# --- merged rows (a quadrature of the data) -----------------------------------------------------
 
 @dataclass(frozen=True)
 class Compression:
@@ -307,14 +307,14 @@ class Compression:
 
     ``nodes`` weighted points stand for ``rows`` rows. The rows are cut into ``cells``: one per
     combination of a value of every ``by_value`` column (at most ``DISCRETE_VALUES`` distinct
-    values) and one of ``levels`` bins of every ``binned`` column; ``carried`` columns (the loss is
-    a polynomial of degree at most 2 in them) are not cut. With one binned column each cell
-    becomes the ``gauss_points``-point Gauss rule of its values of that column (and the carried
-    columns' fit and spread at those points); otherwise points that keep each cell's count, mean
-    and covariance (``gauss_points`` is 0). ``remainder`` is the data's factor in the error bound
-    of the module docstring (NaN without a single binned column). ``error`` is the largest
-    difference from the mean over all rows found at the ``checked`` check points, values and
-    gradients, relative to ``max(|exact|, min(1, the largest |exact| there))``.
+    values) and one of ``levels`` bins of every ``binned`` column (0 when none is); ``carried``
+    columns (the loss is a polynomial of degree at most 2 in them) are not cut. With one binned
+    column each cell becomes the ``gauss_points``-point Gauss rule of its values of that column
+    (and the carried columns' fit and spread at those points); otherwise points that keep each
+    cell's count, mean and covariance (``gauss_points`` is 0). ``remainder`` is the data's factor
+    in the error bound of the module docstring (NaN without a single binned column). ``error`` is
+    the largest difference from the mean over all rows found at the ``checked`` check points,
+    values and gradients, relative to ``max(|exact|, min(1, the largest |exact| there))``.
     """
     rows: int
     nodes: int
@@ -342,7 +342,8 @@ def _bins(column: np.ndarray, levels: int) -> np.ndarray:
     counts = np.bincount(code, minlength=len(edges) - 1)
     heavy = np.flatnonzero(counts > 4 * share)
     if heavy.size:
-        extra = [np.quantile(column[code == i], np.linspace(0, 1, int(np.ceil(counts[i] / share)) + 1)[1:-1])
+        extra = [np.quantile(column[code == i],
+                             np.linspace(0, 1, int(np.ceil(counts[i] / share)) + 1)[1:-1])
                  for i in heavy]
         edges = np.union1d(edges, np.concatenate(extra))
         code = np.clip(np.searchsorted(edges, column, side="right") - 1, 0, len(edges) - 2)
@@ -364,11 +365,11 @@ def _gauss(t, inv, cells, count, points: int, size: float):
     """The Gauss rule of every cell's values ``t`` (centred on the cell mean), by the Stieltjes
     recurrence of their monic orthogonal polynomials ``pi_0 = 1, pi_1 = t, ...``.
 
-    Returns ``(offsets, probabilities, polynomials, norms, remainder)``: ``(cells, points)`` node
-    offsets and weights (summing to 1; 0 for the nodes a cell with fewer distinct values does not
-    need), ``pi_0 .. pi_{points-1}`` at every row, their per-cell mean squares ``(cells, points)``
-    (0 where the cell has no more distinct values), the same polynomials at the nodes, and
-    ``E[pi_points^2]`` per cell (the Gauss rule's remainder factor; 0 where it is exact).
+    Returns ``(offsets, probabilities, polynomials, norms, at_nodes, remainder)``: ``(cells,
+    points)`` node offsets and weights (summing to 1; 0 for the nodes a cell with fewer distinct
+    values does not need), ``pi_0 .. pi_{points-1}`` at every row, their per-cell mean squares
+    ``(cells, points)`` (0 where the cell has no more distinct values), the same polynomials at the
+    nodes, and ``E[pi_points^2]`` per cell (the Gauss rule's remainder factor; 0 where it is exact).
     """
     def cell_mean(values):
         return np.bincount(inv, values, cells) / count
@@ -604,7 +605,8 @@ def _merge(compiled: "_Compiled", used: Mapping[str, np.ndarray], rows: int):
             _difference(_weighted_means(compiled.gradient, points, node_columns, weights, n),
                         exact_gradient))
         if error <= TOLERANCE / _CHECK_MARGIN:
-            info = Compression(rows=rows, nodes=len(weights), cells=cells, levels=levels,
+            info = Compression(rows=rows, nodes=len(weights), cells=cells,
+                               levels=levels if binned else 0,
                                binned=binned, by_value=by_value, carried=carried,
                                gauss_points=GAUSS_POINTS if len(binned) == 1 else 0,
                                remainder=remainder, error=error, checked=len(points))
@@ -624,8 +626,8 @@ def _describe(info: Compression) -> str:
         how = []
     how += [f"{c} by value" for c in info.by_value]
     if info.carried:
-        how.append(f"{', '.join(info.carried)} by {'fit on ' + info.binned[0] + ' and ' if info.gauss_points else ''}"
-                   f"spread in each cell")
+        fit = f"fit on {info.binned[0]} and " if info.gauss_points else ""
+        how.append(f"{', '.join(info.carried)} by {fit}spread in each cell")
     return (f"full-data loss from {info.rows:,} rows merged into {info.nodes:,} weighted points "
             f"({'; '.join(how)}); at {info.checked} check points it differs from the mean over "
             f"all rows by at most {info.error:.0e} (relative)")
@@ -704,7 +706,7 @@ class _Compiled:
     moment_powers: np.ndarray | None        # (K, n)
     moment_coefficients: Callable | None    # of (params, columns): the K coefficients per row, then
                                             # their absolute values
-    quadratic_columns: tuple[str, ...] = ()  # columns in which the loss is a polynomial of degree <= 2
+    quadratic_columns: tuple[str, ...] = ()  # columns in which the loss has degree <= 2
 
 
 def _mean_latex(expr, params, column_symbols) -> str:

@@ -179,7 +179,7 @@ def test_check_points_agreement_is_what_the_page_is_told(classes, sine):
         assert f"by at most {info.error:.0e}" in text
 
 
-# --- mini-batches stay exact over the real rows -----------------------------------------------------
+# --- mini-batches stay exact over the real rows ---------------------------------------------------
 
 def test_batch_gradient_of_a_merged_loss_is_the_exact_mean_over_its_rows(classes):
     data, loss = classes
@@ -224,11 +224,12 @@ def test_a_run_steps_on_exact_batches_and_records_merged_full_data_numbers(sine)
     assert relative(run.gradients[:, :, ::10, 0].ravel(), gradient[:, 0]).max() <= TOLERANCE
 
 
-# --- few rows: the exact path, as before ------------------------------------------------------------
+# --- few rows: the exact path, as before ----------------------------------------------------------
 
 @pytest.mark.parametrize("text, key", [(LOGISTIC, "classes"), (SINE, "sine"),
                                        ("abs(w*x + b - y)", "linear")])
 def test_up_to_exact_rows_the_means_are_over_the_rows_themselves(text, key):
+    assert EXACT_ROWS == 20_000                                 # as documented
     data = datasets.make(key, n=EXACT_ROWS, seed=4)
     loss = compile_dataset_loss(text, data)
     assert loss.compression is None and loss._nodes is None
@@ -290,7 +291,7 @@ def test_a_loss_undefined_on_some_rows_is_undefined_on_the_merged_points_too():
     assert relative(merged[ws > 0], expected[ws > 0]).max() <= TOLERANCE
 
 
-# --- the public API (design.md) is unchanged --------------------------------------------------------
+# --- the public API (design.md) is unchanged ------------------------------------------------------
 
 def test_the_public_api_is_unchanged_for_merged_losses(classes):
     data, loss = classes
