@@ -210,7 +210,8 @@ def test_a_run_steps_on_exact_batches_and_records_merged_full_data_numbers(sine)
     run = simulate(loss, ["gd", "adam"], starts, 120, lr=0.05, batch_size=32, seed=1)
     # the gradients the rules used: exact means over 32 real rows (checked at one step here)
     x, y = data["x"], data["y"]
-    order = np.random.default_rng(1).permutation(ROWS)          # the engine's first epoch
+    stream = np.random.SeedSequence(1).spawn(32 + 1)[32]        # the stream of batch size 32
+    order = np.random.default_rng(stream).permutation(ROWS)     # the engine's first epoch
     rows = order[5 * 32:6 * 32]
     used = run.states["adam"]["gradient_estimate"][:, 5, 0]
     w = run.points[1, :, 5, 0]
