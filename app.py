@@ -999,6 +999,9 @@ def page() -> None:
         show_error(error)
     s = _settings_from_widgets()
     st.latex(formula_latex(loss, get_model(loss_key(s)) if s.data else None))
+    if getattr(loss, "compression", None) is not None:   # many rows: say how L was evaluated
+        st.caption(f"The landscape and the loss per step: {loss.evaluation}. The optimizers "
+                   "step on exact mini-batch gradients over the real rows.")
     if not s.optimizers:
         st.info("Pick at least one optimizer in the sidebar.")
         show_details(s)
