@@ -95,6 +95,19 @@ def get_landscape(expression: str, domain, resolution: int, log_color: bool, min
                                      critical_points=critical)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_auto_log_color(expression: str, domain) -> bool:
+    """Whether the landscape of this loss on this domain is coloured on a log scale when nobody
+    chose (``viz.grid.auto_log_color``: from its dynamic range)."""
+    return viz.grid.auto_log_color(get_loss(expression), domain)
+
+
+def log_color_in_effect(s: cfg.Settings) -> bool:
+    """The colour scale shown: the person's choice, else the preset's own, else automatic."""
+    chosen = cfg.chosen_log_color(s)
+    return chosen if chosen is not None else get_auto_log_color(s.expression, s.domain)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def compute(s: cfg.Settings) -> dict:
     """The results table's rows, the known minima and the paths for settings ``s``.
@@ -120,7 +133,7 @@ def get_message(s: cfg.Settings, inspect: tuple[int, int]) -> bytes:
     """The player's message for settings ``s``, inspecting run ``inspect`` = (optimizer, start):
     bytes, cached whole, so that a rerun with nothing new costs one cache lookup."""
     result = compute(s)
-    landscape = get_landscape(s.expression, s.domain, s.resolution, s.log_color,
+    landscape = get_landscape(s.expression, s.domain, s.resolution, log_color_in_effect(s),
                               tuple(map(tuple, result["minima"])), result["critical"])
     return viz.player.message(
         landscape, result["paths"], viz.player.inspect_part(get_run(s), *inspect),
@@ -208,7 +221,7 @@ def _load(s: cfg.Settings) -> None:
                  given.get(p.name, p.default) if kind.name == s.schedule else p.default)
     ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
     _put("res", s.resolution)
-    _put("logc", s.log_color)
+    ss.logc_set, ss.logc_for = s.log_color, s.expression    # None: automatic
     ss.logy, ss.speed = s.log_loss, s.speed
 
 
@@ -306,6 +319,18 @@ def _on_player_drag() -> None:
         ss[f"st_{start}_{j}"] = float(c)
 
 
+def _logc_chosen() -> bool | None:
+    """The person's log-colour choice, None while it is automatic. A choice belongs to the loss
+    it was made for: a newly typed loss starts automatic again (a picked preset through _load)."""
+    if ss.get("logc_for") != ss.get("good_expr"):
+        ss.logc_set = None
+    return ss.get("logc_set")
+
+
+def _on_logc() -> None:
+    ss.logc_set, ss.logc_for = bool(ss.logc), ss.good_expr
+
+
 def _settings_from_widgets() -> cfg.Settings:
     overrides = tuple((o, float(_get(f"lr_{o}"))) for o in ss.opts if _get(f"lr_on_{o}"))
     hyper = tuple((o, p.name, _get(f"hp_{o}_{p.name}")) for o in ss.opts
@@ -319,7 +344,7 @@ def _settings_from_widgets() -> cfg.Settings:
         starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr),
         lr_overrides=overrides, hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
         warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed),
-        resolution=int(_get("res")), log_color=bool(_get("logc")), log_loss=bool(ss.logy),
+        resolution=int(_get("res")), log_color=_logc_chosen(), log_loss=bool(ss.logy),
         speed=int(ss.speed))
 
 
@@ -477,8 +502,11 @@ def view_panel(n: int) -> None:
     if n == 2:
         st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key=_draw("res"),
                   disabled=locked)
-        st.checkbox("Log colour scale", key=_draw("logc"), disabled=locked,
-                    help="colour by log10(f - min + ε): shows narrow valleys such as Rosenbrock's")
+        ss.logc = log_color_in_effect(_settings_from_widgets())   # the scale shown
+        st.checkbox("Log colour scale", key="logc", on_change=_on_logc, disabled=locked,
+                    help="colour by log10(f - min + ε): shows narrow valleys such as "
+                         "Rosenbrock's. Chosen for each loss until you set it: log when the "
+                         "walls rise far above the typical value.")
     st.checkbox("Log scale for the loss per step", key="logy", disabled=locked)
 
 
