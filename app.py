@@ -146,6 +146,19 @@ def get_landscape(key: tuple, domain, resolution: int, log_color: bool, minima,
                                      critical_points=critical)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_auto_log_color(key: tuple, domain) -> bool:
+    """Whether the landscape of this loss (a ``loss_key``) on this domain is coloured on a log
+    scale when nobody chose (``viz.grid.auto_log_color``: from its dynamic range)."""
+    return viz.grid.auto_log_color(loss_for(key), domain)
+
+
+def log_color_in_effect(s: cfg.Settings) -> bool:
+    """The colour scale shown: the person's choice, else the preset's own, else automatic."""
+    chosen = cfg.chosen_log_color(s)
+    return chosen if chosen is not None else get_auto_log_color(loss_key(s), s.domain)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def compute(s: cfg.Settings) -> dict:
     """The results table's rows, the known minima and the paths for settings ``s``.
@@ -173,7 +186,7 @@ def get_message(s: cfg.Settings, inspect: tuple[int, int]) -> bytes:
     """The player's message for settings ``s``, inspecting run ``inspect`` = (optimizer, start):
     bytes, cached whole, so that a rerun with nothing new costs one cache lookup."""
     result = compute(s)
-    landscape = get_landscape(loss_key(s), s.domain, s.resolution, s.log_color,
+    landscape = get_landscape(loss_key(s), s.domain, s.resolution, log_color_in_effect(s),
                               tuple(map(tuple, result["minima"])), result["critical"])
     return viz.player.message(
         landscape, result["paths"], viz.player.inspect_part(get_run(s), *inspect),
@@ -288,7 +301,7 @@ def _load(s: cfg.Settings) -> None:
         _put("lrb", s.base_batch or 32)
         ss.ep = s.epochs
     _put("res", s.resolution)
-    _put("logc", s.log_color)
+    ss.logc_set, ss.logc_for = s.log_color, s.expression    # None: automatic
     ss.logy, ss.speed = s.log_loss, s.speed
 
 
@@ -398,6 +411,18 @@ def _data_fields() -> dict:
             "base_batch": int(_get("lrb")) if ss.lrscale else 0, "epochs": bool(ss.ep)}
 
 
+def _logc_chosen() -> bool | None:
+    """The person's log-colour choice, None while it is automatic. A choice belongs to the loss
+    it was made for: a newly typed loss starts automatic again (a picked preset through _load)."""
+    if ss.get("logc_for") != ss.get("good_expr"):
+        ss.logc_set = None
+    return ss.get("logc_set")
+
+
+def _on_logc() -> None:
+    ss.logc_set, ss.logc_for = bool(ss.logc), ss.good_expr
+
+
 def _settings_from_widgets() -> cfg.Settings:
     overrides = tuple((o, float(_get(f"lr_{o}"))) for o in ss.opts if _get(f"lr_on_{o}"))
     hyper = tuple((o, p.name, _get(f"hp_{o}_{p.name}")) for o in ss.opts
@@ -411,7 +436,7 @@ def _settings_from_widgets() -> cfg.Settings:
         starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr),
         lr_overrides=overrides, hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
         warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed),
-        resolution=int(_get("res")), log_color=bool(_get("logc")), log_loss=bool(ss.logy),
+        resolution=int(_get("res")), log_color=_logc_chosen(), log_loss=bool(ss.logy),
         speed=int(ss.speed), **_data_fields())
 
 
@@ -731,8 +756,11 @@ def view_panel(n: int) -> None:
     if n == 2:
         st.slider("Grid resolution", *cfg.RESOLUTION_RANGE, step=10, key=_draw("res"),
                   disabled=locked)
-        st.checkbox("Log colour scale", key=_draw("logc"), disabled=locked,
-                    help="colour by log10(f - min + ε): shows narrow valleys such as Rosenbrock's")
+        ss.logc = log_color_in_effect(_settings_from_widgets())   # the scale shown
+        st.checkbox("Log colour scale", key="logc", on_change=_on_logc, disabled=locked,
+                    help="colour by log10(f - min + ε): shows narrow valleys such as "
+                         "Rosenbrock's. Chosen for each loss until you set it: log when the "
+                         "walls rise far above the typical value.")
     st.checkbox("Log scale for the loss per step", key="logy", disabled=locked)
     if ss.get("mode") == DATA:
         st.checkbox("Loss plot in epochs (passes over the data) instead of steps", key="ep",

@@ -19,6 +19,7 @@ from optimizers import OPTIMIZERS, SCHEDULES, base_name
 
 __all__ = ["Settings", "Teacher", "CONTROLS", "MAX_TITLE", "MAX_NOTE",
            "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
+           "chosen_log_color",
            "fit_dimension", "fit_widgets", "domain_problem", "shown_problems", "DEFAULT_PRESET", "MAX_STARTS",
            "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT", "for_dataset", "UPLOAD", "DATA_ROWS_RANGE",
            "run_labels"]
@@ -144,7 +145,7 @@ class Settings:
     steps: int = 200
     seed: int = 0
     resolution: int = 80
-    log_color: bool = False
+    log_color: bool | None = None   # None: automatic (chosen_log_color); else the person's choice
     log_loss: bool = False
     speed: int = 80
     teacher: Teacher = Teacher()
@@ -196,7 +197,7 @@ def for_preset(key: str, **changes) -> Settings:
     p = PRESETS[key]
     base = Settings(expression=p.expression, preset=key, domain=tuple(p.domain),
                     starts=tuple(tuple(s) for s in p.starts), lr=snap_lr(p.lr),
-                    steps=p.steps, log_color=p.log_color)
+                    steps=p.steps)
     return replace(base, **changes)
 
 
@@ -208,6 +209,17 @@ def for_dataset(key: str, **changes) -> Settings:
                     starts=tuple(tuple(p) for p in g.starts), optimizers=DATA_OPTIMIZERS,
                     lr=DATA_LR[key], steps=200, data=key, batch=16)
     return replace(base, **changes)
+
+
+def chosen_log_color(s: Settings) -> bool | None:
+    """The colour scale decided without looking at the landscape: the person's choice (the link's
+    ``logc``), else the shown preset's own, else None: decide from the landscape's dynamic range
+    (``viz.grid.auto_log_color``)."""
+    if s.log_color is not None:
+        return s.log_color
+    if s.preset in PRESETS and PRESETS[s.preset].expression == s.expression:
+        return PRESETS[s.preset].log_color
+    return None
 
 
 def default_settings() -> Settings:
@@ -252,7 +264,7 @@ def to_query(s: Settings) -> dict[str, str]:
                       ("spd", "speed")):
         if getattr(s, name) != getattr(d, name):
             q[key] = str(getattr(s, name))
-    if s.log_color or (s.preset and PRESETS[s.preset].log_color):   # else the default: off
+    if s.log_color is not None:   # only a person's choice: automatic is the default
         q["logc"] = "1" if s.log_color else "0"
     if s.log_loss:
         q["logy"] = "1"
@@ -363,7 +375,7 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
         changes["expression"] = expr
         changes["preset"] = preset if preset and PRESETS[preset].expression == expr else None
         if not changes["preset"]:
-            changes["log_color"] = False   # a typed loss starts with linear colours
+            changes["log_color"] = None    # a typed loss starts with automatic colours
     domain = take("d", lambda t: _parse_points(t, None, 2))
     if domain is not None:
         if any(len(r) != 2 or not r[0] < r[1] for r in domain):

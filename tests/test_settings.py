@@ -77,7 +77,8 @@ def test_default_settings_are_the_default_preset():
     assert DEFAULT.preset == cfg.DEFAULT_PRESET and DEFAULT.expression == p.expression
     assert DEFAULT.domain == tuple(p.domain) and DEFAULT.starts == tuple(p.starts)
     assert DEFAULT.lr == snap_lr(p.lr) and DEFAULT.steps == p.steps == 200
-    assert DEFAULT.log_color == p.log_color
+    assert DEFAULT.log_color is None                  # automatic: the preset's own choice
+    assert cfg.chosen_log_color(DEFAULT) is p.log_color is True
     assert DEFAULT.n == 2
 
 
@@ -88,7 +89,7 @@ def test_empty_query_gives_the_defaults_and_no_message():
 def test_for_preset_takes_the_preset_values():
     s = cfg.for_preset("rosenbrock")
     assert cfg.STEPS_RANGE[0] <= s.steps <= PRESETS["rosenbrock"].steps == 5000
-    assert s.lr == 0.001 and s.log_color is True
+    assert s.lr == 0.001 and s.log_color is None and cfg.chosen_log_color(s) is True
     assert s.domain == ((-2.0, 2.0), (-1.0, 3.0)) and s.starts == ((-1.5, 2.0), (1.5, -0.5))
     assert s.optimizers == cfg.DEFAULT_OPTIMIZERS and s.schedule == "constant"
     assert cfg.for_preset("goldstein_price").lr == 5e-5
@@ -97,15 +98,18 @@ def test_for_preset_takes_the_preset_values():
 
 def test_defaults_are_left_out_of_the_query():
     q = to_query(DEFAULT)
-    # himmelblau suggests a log colour scale, which differs from the plain default, so logc stays
-    assert set(q) == DEFAULT_KEYS | {"p", "logc"}
-    assert q["p"] == cfg.DEFAULT_PRESET and q["logc"] == "1"
+    # the colour scale is automatic (for a preset: its own choice) until the person sets it
+    assert set(q) == DEFAULT_KEYS | {"p"}
+    assert q["p"] == cfg.DEFAULT_PRESET
+    assert to_query(replace(DEFAULT, log_color=True))["logc"] == "1"
+    assert to_query(replace(DEFAULT, log_color=False))["logc"] == "0"
     custom = Settings(expression="x^2", preset=None, domain=((-1.0, 1.0),), starts=((0.5,),))
     assert set(to_query(custom)) == DEFAULT_KEYS
     # each non-default value adds exactly its own key
     for change, key in [({"warmup": 5}, "wu"), ({"seed": 3}, "seed"), ({"resolution": 120}, "res"),
                         ({"speed": 200}, "spd"), ({"log_loss": True}, "logy"),
-                        ({"log_color": True}, "logc"), ({"schedule": "cosine"}, "sch"),
+                        ({"log_color": True}, "logc"), ({"log_color": False}, "logc"),
+                        ({"schedule": "cosine"}, "sch"),
                         ({"lr_overrides": (("adam", 0.1),)}, "lr.adam"),
                         ({"hyper": (("adam", "beta1", 0.8),)}, "h.adam.beta1"),
                         ({"schedule": "step", "schedule_params": (("every", 10),)}, "sp.every")]:
@@ -180,7 +184,7 @@ def valid_settings(draw):
         warmup=draw(st.integers(0, 10000)), steps=draw(st.integers(*cfg.STEPS_RANGE)),
         seed=draw(st.integers(*cfg.SEED_RANGE)),
         resolution=draw(st.integers(*cfg.RESOLUTION_RANGE)),
-        log_color=draw(st.booleans()), log_loss=draw(st.booleans()),
+        log_color=draw(st.sampled_from([None, False, True])), log_loss=draw(st.booleans()),
         speed=draw(st.integers(*cfg.SPEED_RANGE)))
 
 
@@ -227,6 +231,24 @@ def test_round_trip_of_the_settings_the_page_makes():
 def test_round_trip_keeps_log_color_off_on_a_log_preset():
     s = replace(DEFAULT, log_color=False)             # himmelblau suggests log colours
     assert from_query(to_query(s))[0].log_color is False
+
+
+def test_log_colour_is_automatic_unless_the_link_sets_it():
+    """logc=0 / logc=1 (also in links written before the automatic scale) are the person's
+    choice; without logc the scale is automatic: None, which chosen_log_color resolves to the
+    shown preset's own choice, or to None (decide from the landscape) for a typed loss."""
+    for query, log_color, chosen in [
+            ({}, None, True),                                     # himmelblau: log
+            ({"p": "bowl"}, None, False),
+            ({"p": "himmelblau", "logc": "0"}, False, False),
+            ({"p": "bowl", "logc": "1"}, True, True),
+            ({"f": "x^2 + 10*y^2"}, None, None),                   # typed: from its grid
+            ({"p": "rosenbrock", "f": "x^2"}, None, None),         # the preset's text replaced
+            ({"f": "x^2 + 10*y^2", "logc": "1"}, True, True),
+            ({"f": "x^2 + 10*y^2", "logc": "0"}, False, False)]:
+        s, problems = from_query(query)
+        assert problems == [] and s.log_color is log_color, query
+        assert cfg.chosen_log_color(s) is chosen, query
 
 
 def test_round_trip_keeps_log_color_off_on_a_custom_loss():

@@ -10,7 +10,7 @@ from viz import (OKABE_ITO, PALETTE, array_of, color_range, curve_grid, log_valu
                  mask_outliers, optimizer_colors, optimizer_label, start_dash, start_symbol,
                  surface_grid)
 from viz.colors import POINT_KINDS, START_DASHES, START_SYMBOLS, START_SYMBOLS_3D
-from viz.grid import check_domain, evaluate
+from viz.grid import auto_log_color, check_domain, evaluate, wants_log_color
 
 ALL_OPTIMIZERS = ["gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
                   "adadelta", "lion"]
@@ -200,3 +200,70 @@ def test_array_of_reads_plotly_arrays_back():
     # plotly.py's own encoding of an ndarray reads back the same way
     fig_json = go.Figure(go.Scatter(x=np.arange(3, dtype=np.float64))).to_plotly_json()
     assert array_of(fig_json["data"][0]["x"]).tolist() == [0, 1, 2]
+
+
+# ------------------------------------------------------------------- automatic colour scale
+
+def _landscape(floor: float, median: float, high: float, extra=()) -> np.ndarray:
+    """102 values, shuffled into a grid: `floor` (the minimum) and 101 values above it whose
+    percentiles of f - floor are array elements (numpy's linear rule: the q-th percentile of
+    101 sorted values is element q): elements 49-51 = `median`, elements 98-100 = `high`.
+    `extra`: more values, as offsets from `floor`."""
+    d = np.concatenate([np.linspace(0.01, median, 49, endpoint=False), [median] * 3,
+                        np.linspace(median, high, 47, endpoint=False)[1:], [high] * 3])
+    assert d.size == 101 and d[50] == median and d[98] == high
+    values = np.concatenate([[0.0], d, list(extra)]) + floor
+    return np.random.default_rng(0).permutation(values).reshape(-1, 1 if len(extra) else 17)
+
+
+@pytest.mark.parametrize("floor", [0.0, 1000.0, -50.0])
+def test_log_colour_when_the_98th_percentile_of_f_minus_min_passes_four_medians(floor):
+    # median of f - min = 1, 98th percentile 4.04 or 3.96: ratios 4.04 and 3.96 around 4
+    assert wants_log_color(_landscape(floor, 1.0, 4.04)) is True
+    assert wants_log_color(_landscape(floor, 1.0, 3.96)) is False
+    # the same shape scaled: only the ratio counts
+    assert wants_log_color(_landscape(floor, 250.0, 1010.0)) is True     # 4.04
+    assert wants_log_color(_landscape(floor, 250.0, 990.0)) is False     # 3.96
+
+
+def test_a_flat_floor_at_the_minimum_and_non_finite_values_do_not_count():
+    # 400 more values at the minimum would make the median of f - min zero (and any wall
+    # "infinitely" high): values equal to the minimum are left out, so the ratio stays 3.96
+    assert wants_log_color(_landscape(7.0, 1.0, 3.96, extra=np.zeros(400))) is False
+    # +inf, -inf and NaN are not values of the landscape (an unfiltered inf would be the
+    # 98th percentile, an unfiltered -inf the minimum)
+    odd = [np.inf, np.inf, np.inf, -np.inf, np.nan]
+    assert wants_log_color(_landscape(7.0, 1.0, 3.96, extra=odd)) is False
+    assert wants_log_color(_landscape(7.0, 1.0, 4.04, extra=odd)) is True
+
+
+def test_a_square_wall_is_linear_and_a_cubic_one_log():
+    i = np.arange(101.0)
+    # f = i^2, i = 0..100: f - min > 0 for i = 1..100 (100 values, element k is (k+1)^2);
+    # median: element 49.5 -> (50^2 + 51^2)/2 = 2550.5; 98th: element 97.02 -> 98^2 +
+    # 0.02 (99^2 - 98^2) = 9607.94; ratio 3.77 < 4
+    assert wants_log_color(i**2) is False
+    # f = i^3: median (125000 + 132651)/2 = 128825.5, 98th 941192 + 0.02 (970299 - 941192)
+    # = 941774.14; ratio 7.31 > 4
+    assert wants_log_color(i**3) is True
+
+
+def test_nothing_to_colour_is_linear():
+    assert wants_log_color(np.full((5, 5), 3.0)) is False
+    assert wants_log_color(np.full((5, 5), np.nan)) is False
+    assert wants_log_color(np.array([])) is False
+
+
+def test_automatic_colour_scale_of_typed_losses_and_presets():
+    from landscapes import PRESETS, compile_loss
+
+    box = ((-5.0, 5.0), (-5.0, 5.0))                # the default page's domain
+    assert auto_log_color(compile_loss("x^2 + 10*y^2"), box) is False      # ratio 3.5
+    assert auto_log_color(compile_loss("sin(x)*cos(y)"), box) is False     # 1.9
+    assert auto_log_color(compile_loss("(1-x)^2 + 100*(y-x^2)^2"), box) is True   # 15
+    assert auto_log_color(compile_loss("w^4 - 3*w^3 + 2"), ((-2.0, 4.0),)) is False  # 1-D
+    # the presets' own (hand-picked) choices agree, except two quadratic bowls that the
+    # presets keep linear although their corners rise 7.5-8 medians high
+    differ = {k for k, p in PRESETS.items() if len(p.domain) == 2
+              and auto_log_color(compile_loss(p.expression), p.domain) != p.log_color}
+    assert differ == {"booth", "matyas"}

@@ -12,6 +12,12 @@ import numpy as np
 
 MAX_RESOLUTION = 1000
 DEFAULT_PERCENTILES = (2.0, 98.0)
+# Automatic colour scale (`wants_log_color`): log when the 98th percentile of f - min is more than
+# LOG_COLOR_RATIO times its median, i.e. when a linear scale would put half of the landscape into
+# the bottom quarter of its colours. Measured on 64 x 64 grids (README, tests/test_viz_grid.py):
+# round and elongated bowls 2.6-4.0, Himmelblau 4.3, Rosenbrock 10.9, Beale 225.
+LOG_COLOR_RATIO = 4.0
+AUTO_COLOR_RESOLUTION = 64
 
 
 def check_domain(domain, n: int) -> tuple[tuple[float, float], ...]:
@@ -151,3 +157,35 @@ def mask_outliers(values, factor: float = 4.0,
     with np.errstate(invalid="ignore"):
         values[(values > hi + margin) | (values < lo - margin)] = np.nan
     return values
+
+
+def wants_log_color(values) -> bool:
+    """Whether a log colour scale shows these landscape values better than a linear one.
+
+    With d = f - min over the finite values above the minimum (a flat floor at the minimum
+    says nothing about the rest), log when percentile 98 of d > LOG_COLOR_RATIO x its median:
+    the walls are so much higher than the typical value that a linear scale would leave most of
+    the landscape, the valley floor where the paths run, in its lowest colours. A plain bowl
+    (d grows like r^2) has a ratio of 2-4; Rosenbrock's curved valley about 11. No finite value
+    above the minimum (a constant, nothing finite): linear.
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return False
+    d = finite - finite.min()
+    d = d[d > 0]
+    if d.size == 0:
+        return False
+    median, high = np.percentile(d, [50.0, DEFAULT_PERCENTILES[1]])
+    return bool(high > LOG_COLOR_RATIO * median)
+
+
+def auto_log_color(loss, domain) -> bool:
+    """`wants_log_color` of a loss on a fixed AUTO_COLOR_RESOLUTION grid of its domain (the
+    choice does not change with the view's resolution); False for a 1-variable loss (its curve
+    has no colour scale)."""
+    if getattr(loss, "n", None) != 2:
+        return False
+    _, _, Z = surface_grid(loss, domain, AUTO_COLOR_RESOLUTION)
+    return wants_log_color(Z)
