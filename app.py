@@ -403,17 +403,21 @@ def starts_panel(variables) -> None:
               disabled=locked or ss.n_starts >= cfg.MAX_STARTS)
 
 
-def _param_widget(p, key: str, label: str | None = None, disabled: bool = False) -> None:
-    label = label or p.name
+def _param_widget(p, key: str, disabled: bool = False) -> None:
+    """A parameter's control: its plain-words label; the help says what it does, and its name (the
+    framework's keyword, the link's key) and default."""
+    label = p.label or p.name
+    default = ("on" if p.default else "off") if p.kind == "bool" else f"{p.default:g}"
+    help_ = f"{p.help[:1].upper()}{p.help[1:].rstrip('.')}. Name: `{p.name}`, default {default}."
     _draw(key)
     if p.kind == "bool":
-        st.checkbox(label, key=key, help=p.help, disabled=disabled)
+        st.checkbox(label, key=key, help=help_, disabled=disabled)
     elif p.kind == "int":
         st.number_input(label, min_value=int(p.low), max_value=int(p.high), step=1, key=key,
-                        help=p.help, disabled=disabled)
+                        help=help_, disabled=disabled)
     else:
         st.number_input(label, min_value=float(p.low), max_value=float(p.high), key=key,
-                        help=p.help, format="%.2e" if p.log else "%.4g", disabled=disabled,
+                        help=help_, format="%.2e" if p.log else "%.4g", disabled=disabled,
                         step=float(p.default) / 10 if p.log and p.default else 0.01)
 
 
