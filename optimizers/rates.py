@@ -23,9 +23,12 @@ this rule gives (``settings`` snaps it to the slider's grid). The rule, and why:
   ``w / 10`` (its steps shrink as the squared gradients add up), Lion ``w / 300`` (Chen et al.
   recommend 3 to 10 times less than AdamW's). Never less than the documented ``torch.optim``
   default (adam/adamw 1e-3, rmsprop 1e-2, adagrad 1e-2, lion 1e-4), which is kept where the
-  domain is small enough for it: on every preset the default is too small to get from the starts
-  to a minimum within the preset's steps (Adam at 1e-3 moves at most 0.2 in Himmelblau's 200
-  steps, across a domain 10 wide).
+  domain is small enough for it (RMSprop's 0.01 on every domain up to 10 wide). Elsewhere the
+  default is too small for the presets' steps: Adam at 1e-3 moves at most 0.2 in Himmelblau's
+  200 steps, across a domain 10 wide, and reaches a minimum from every start on only 3 of the 16
+  presets with minima, late (Ackley at step 484 of 500, Levi N.13 at 422 of 500,
+  Goldstein-Price at 2145 of 3000), where ``w / 100`` takes 53 to 111 steps; Adagrad's 0.01
+  reaches on one (Levi N.13, at step 349), Lion's 1e-4 on none.
 * **Adadelta**: PyTorch's default 1.0. Its rate only scales an update whose size comes from the
   ratio of two running averages; its first steps are about :math:`\sqrt{\epsilon/(1-\rho)}`
   = 0.003 whatever the landscape, and no single rate reached a minimum on more than 4 presets.
@@ -40,8 +43,9 @@ of the 16 presets with minima, with the straightest paths of the divisors tried 
 ``w / 30`` reaches on 15 but with paths up to 18 times longer than the distance covered, and at the
 very last step on Goldstein-Price); the four others (Quartic, Rosenbrock, Beale, Matyas: a flat
 valley or plateau next to steep walls, where Adam's average of squared gradients still holds the
-steep part and shrinks its steps) list a measured rate. Adagrad at ``w / 10`` reaches on 11,
-RMSprop at ``w / 1000`` on 5 and Lion at ``w / 300`` on none: with a constant rate they keep
+steep part and shrinks its steps) list a measured rate. Adagrad at ``w / 10`` reaches on 11
+(``w / 3`` on 14, but its first step then jumps a third of the domain), RMSprop at ``w / 1000``
+on 5 and Lion at ``w / 300`` on none (``w / 1000`` on 3, crawling): with a constant rate they keep
 circling a minimum at about their step size (a decaying schedule settles them).
 
 With these rates and the presets' own (``python -m bench.bench_rates``), from every start of the
