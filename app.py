@@ -192,24 +192,36 @@ def _load(s: cfg.Settings) -> None:
     ss.expr = ss.good_expr = s.expression
     _set_domain(s.domain)
     _set_starts(s.starts)
-    ss.opts = list(s.optimizers)
-    ss.lr = s.lr                       # exact: the slider offers it (cfg.lr_choices)
-    overrides, hyper = dict(s.lr_overrides), {(o, p): v for o, p, v in s.hyper}
+    ss.opts = ss.opts_before = list(s.optimizers)
+    ss.lr_base = s.lr                  # the link's lr when no optimizer is chosen
+    _load_rates(s)
+    _load_hyper(s)
+    _load_schedule(s)
+    ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
+    _put("res", s.resolution)
+    _put("logc", s.log_color)
+    ss.logy, ss.speed = s.log_loss, s.speed
+
+
+def _load_rates(s: cfg.Settings) -> None:
+    for name in s.optimizers:          # exact: each slider offers its value (cfg.lr_choices)
+        _put(f"lr_{name}", s.lr_for(name))
+
+
+def _load_hyper(s: cfg.Settings) -> None:
+    hyper = {(o, p): v for o, p, v in s.hyper}
     for name, spec in OPTIMIZERS.items():
-        _put(f"lr_on_{name}", name in overrides)
-        _put(f"lr_{name}", overrides.get(name, s.lr))
         for p in spec.params:
             _put(f"hp_{name}_{p.name}", hyper.get((name, p.name), p.default))
+
+
+def _load_schedule(s: cfg.Settings) -> None:
     ss.sched = s.schedule
     given = dict(s.schedule_params)
     for kind in SCHEDULES.values():
         for p in kind.params:
             _put(f"sp_{kind.name}_{p.name}",
                  given.get(p.name, p.default) if kind.name == s.schedule else p.default)
-    ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
-    _put("res", s.resolution)
-    _put("logc", s.log_color)
-    ss.logy, ss.speed = s.log_loss, s.speed
 
 
 def _set_domain(domain) -> None:
@@ -236,11 +248,47 @@ def _on_preset() -> None:
     if ss.preset == CUSTOM:
         return
     current = _settings_from_widgets()
+    # every chosen optimizer gets its rate suited to the new preset (cfg.suited_lrs)
     s = cfg.for_preset(ss.preset, optimizers=current.optimizers, hyper=current.hyper,
-                       lr_overrides=(), schedule=current.schedule,
-                       schedule_params=current.schedule_params, seed=current.seed,
-                       resolution=current.resolution, speed=current.speed)
+                       schedule=current.schedule, schedule_params=current.schedule_params,
+                       seed=current.seed, resolution=current.resolution, speed=current.speed)
     _load(s)
+
+
+def _suited_lrs(optimizers) -> dict[str, float]:
+    """The suited learning rates of ``optimizers`` for the loss on the page now: the preset's,
+    or a typed loss's on the current domain."""
+    preset = ss.preset if ss.preset != CUSTOM else None
+    return cfg.suited_lrs(optimizers, preset, ss.good_domain)
+
+
+def _on_opts() -> None:
+    """An optimizer just added to the list starts from its suited learning rate."""
+    before = set(ss.get("opts_before", ()))
+    for o, lr in _suited_lrs([o for o in ss.opts if o not in before]).items():
+        _put(f"lr_{o}", lr)
+    ss.opts_before = list(ss.opts)
+
+
+def _resettable() -> list[str]:
+    """The control groups Reset may change: those a teacher link neither hides nor locks."""
+    return [g for g in ("lr", "hyper", "schedule", "steps") if _control(g) == (True, False)]
+
+
+def _on_reset() -> None:
+    """Reset to defaults: the learning rates, the optimizers' parameters, the schedule and the steps
+    of the current preset (or typed loss), each group only if the person may change it."""
+    s = cfg.reset(_settings_from_widgets())
+    groups = _resettable()
+    if "lr" in groups:
+        _load_rates(s)
+    if "hyper" in groups:
+        _load_hyper(s)
+    if "schedule" in groups:
+        _load_schedule(s)
+        ss.warmup = s.warmup
+    if "steps" in groups:
+        ss.steps = s.steps
 
 
 def _on_expr() -> None:
@@ -307,20 +355,23 @@ def _on_player_drag() -> None:
 
 
 def _settings_from_widgets() -> cfg.Settings:
-    overrides = tuple((o, float(_get(f"lr_{o}"))) for o in ss.opts if _get(f"lr_on_{o}"))
+    missing = [o for o in ss.opts if f"lr_{o}" not in ss and f"lr_{o}" not in _kept()]
+    for o, lr in _suited_lrs(missing).items():     # (every chosen one is loaded or added)
+        _put(f"lr_{o}", lr)
+    rates = {o: float(_get(f"lr_{o}")) for o in ss.opts}
     hyper = tuple((o, p.name, _get(f"hp_{o}_{p.name}")) for o in ss.opts
                   for p in OPTIMIZERS[o].params if _get(f"hp_{o}_{p.name}") != p.default)
     sched_params = tuple((p.name, _get(f"sp_{ss.sched}_{p.name}"))
                          for p in SCHEDULES[ss.sched].params
                          if _get(f"sp_{ss.sched}_{p.name}") != p.default)
     preset = ss.preset if ss.preset != CUSTOM else None
-    return cfg.Settings(
+    return cfg.with_rates(cfg.Settings(
         expression=ss.good_expr, preset=preset, domain=ss.good_domain,
-        starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr),
-        lr_overrides=overrides, hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
+        starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr_base),
+        hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
         warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed),
         resolution=int(_get("res")), log_color=bool(_get("logc")), log_loss=bool(ss.logy),
-        speed=int(ss.speed))
+        speed=int(ss.speed)), rates)
 
 
 # ------------------------------------------------------------------------------------ panels
@@ -425,30 +476,34 @@ def optimizer_panel() -> None:
     drawn, locked = _control("opts")
     if drawn:
         st.multiselect("Optimizers", list(OPTIMIZERS), key="opts", disabled=locked,
-                       format_func=lambda o: OPTIMIZERS[o].label)
+                       on_change=_on_opts, format_func=lambda o: OPTIMIZERS[o].label)
     drawn, locked = _control("lr")
-    if drawn:
-        st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
-                         format_func=_lr_format, disabled=locked)
+    if drawn and ss.opts:   # hidden: their values are kept in ss.keep (_get)
+        st.caption("Learning rate γ of each optimizer (log scale)")
+        for o in ss.opts:
+            label = OPTIMIZERS[o].label
+            key = _draw(f"lr_{o}")
+            st.select_slider(label, cfg.lr_choices(ss[key]), key=key, format_func=_lr_format,
+                             disabled=locked,
+                             help=f"{label}'s learning rate γ. It starts at a rate suited to "
+                                  f"{label} on this landscape; Reset to defaults puts it back.")
     drawn, locked = _control("hyper")
-    if not drawn:   # their values are kept in ss.keep (_get), as for any widget not drawn
+    if not drawn:
         return
     for o in ss.opts:
         spec = OPTIMIZERS[o]
-        with st.expander(f"{spec.label} settings"):
-            st.checkbox("own learning rate", key=_draw(f"lr_on_{o}"), on_change=_on_own_lr,
-                        args=(o,), disabled=locked)
-            if ss[f"lr_on_{o}"]:
-                key = _draw(f"lr_{o}")
-                st.select_slider(f"{spec.label} learning rate", cfg.lr_choices(ss[key]),
-                                 key=key, format_func=_lr_format, disabled=locked)
-            for p in spec.params:
-                _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
+        if spec.params:
+            with st.expander(f"{spec.label} settings"):
+                for p in spec.params:
+                    _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
 
 
-def _on_own_lr(o: str) -> None:
-    if ss[f"lr_on_{o}"]:   # start from the shared rate, so ticking the box changes nothing yet
-        _put(f"lr_{o}", ss.lr)
+def reset_button() -> None:
+    """Reset to defaults (the groups a teacher link neither hides nor locks)."""
+    groups = _resettable()
+    st.button("Reset to defaults", key="reset", on_click=_on_reset, disabled=not groups,
+              help="Puts every optimizer's learning rate and settings, the schedule and the steps "
+                   "back to this landscape's defaults.")
 
 
 def schedule_panel() -> None:
@@ -729,6 +784,7 @@ def page() -> None:
         optimizer_panel()
         schedule_panel()
         run_panel()
+        reset_button()
         st.header("View")
         view_panel(loss.n)
 
