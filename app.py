@@ -644,9 +644,10 @@ def _plain(text: str) -> str:
 
 def results_table(result: dict, s: cfg.Settings) -> None:
     """One row per run in the run's colour, the status first; numbers to 4 significant digits; one
-    message for every diverged run and one for every start without a gradient."""
+    message for every diverged run, one for every start without a gradient, and one saying why each
+    other run did not reach a minimum."""
     colors = dict(zip(s.optimizers, viz.optimizer_colors(list(s.optimizers))))
-    rows, row_colors, diverged, stuck = [], [], [], []
+    rows, row_colors, diverged, stuck, unreached = [], [], [], [], []
     run = get_run(s)
     for r in result["rows"]:
         label = OPTIMIZERS[r.optimizer].label
@@ -664,6 +665,11 @@ def results_table(result: dict, s: cfg.Settings) -> None:
             status = f"reached a minimum at step {r.steps_to_minimum}"
         else:
             status = "still moving" if r.final_gradient_norm > 1e-3 else "stopped (flat)"
+            o = s.optimizers.index(r.optimizer)
+            noisy = r.optimizer == "sgd" and s.options().get("sgd", {}).get("noise", 1.0) > 0
+            unreached.append(advice.Unreached(label, r.start_index + 1, advice.why_not_reached(
+                r.final_point, run.values[o, r.start_index], r.final_step, s.steps,
+                r.final_gradient_norm, result["minima"], result["critical"], s.domain, noisy)))
         reached = numbers.MISSING
         if r.nearest_minimum is not None and r.steps_to_minimum is not None:
             reached = _fmt_point(result["minima"][r.nearest_minimum])
@@ -686,6 +692,10 @@ def results_table(result: dict, s: cfg.Settings) -> None:
     message = advice.divergence_message(diverged, get_quadratic(s.expression), s.options())
     if message:
         st.warning(_plain(message))
+    message = advice.unreached_message(unreached, None if result["minima"] else advice.no_minimum(
+        bool(s.preset), get_quadratic(s.expression)))
+    if message:
+        st.info(_plain(message))
     if stuck:
         st.warning(_plain(
             f"No gradient at the start for {', '.join(stuck)}: the loss or its gradient is "
