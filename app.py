@@ -273,22 +273,11 @@ def _load(s: cfg.Settings) -> None:
     ss.expr = ss.good_expr = s.expression
     _set_domain(s.domain)
     _set_starts(s.starts)
-    ss.opts = list(s.optimizers)
-    ss.lr = s.lr                       # exact: the slider offers it (cfg.lr_choices)
-    overrides, hyper = dict(s.lr_overrides), {(o, p): v for o, p, v in s.hyper}
-    batches = dict(s.batches)
-    for name in dict.fromkeys(list(OPTIMIZERS) + list(s.optimizers)):   # + runs such as gd#2
-        _put(f"lr_on_{name}", name in overrides)
-        _put(f"lr_{name}", overrides.get(name, s.lr))
-        _put(f"b_{name}", batches.get(name, 0))
-        for p in OPTIMIZERS[base_name(name)].params:
-            _put(f"hp_{name}_{p.name}", hyper.get((name, p.name), p.default))
-    ss.sched = s.schedule
-    given = dict(s.schedule_params)
-    for kind in SCHEDULES.values():
-        for p in kind.params:
-            _put(f"sp_{kind.name}_{p.name}",
-                 given.get(p.name, p.default) if kind.name == s.schedule else p.default)
+    ss.opts = ss.opts_before = list(s.optimizers)
+    ss.lr_base = s.lr                  # the link's lr when no optimizer is chosen
+    _load_rates(s)
+    _load_hyper(s)
+    _load_schedule(s)
     ss.warmup, ss.steps, ss.seed = s.warmup, s.steps, s.seed
     ss.mode = DATA if s.data else FORMULA
     if s.data:
@@ -303,6 +292,30 @@ def _load(s: cfg.Settings) -> None:
     _put("res", s.resolution)
     ss.logc_set, ss.logc_for = s.log_color, s.expression    # None: automatic
     ss.logy, ss.speed = s.log_loss, s.speed
+
+
+def _load_rates(s: cfg.Settings) -> None:
+    for name in s.optimizers:          # exact: each slider offers its value (cfg.lr_choices)
+        _put(f"lr_{name}", s.lr_for(name))
+
+
+def _load_hyper(s: cfg.Settings) -> None:
+    """The runs' parameters, and in the data mode their own batch sizes (0: the shared one)."""
+    hyper = {(o, p): v for o, p, v in s.hyper}
+    batches = dict(s.batches)
+    for name in dict.fromkeys(list(OPTIMIZERS) + list(s.optimizers)):   # + runs such as gd#2
+        _put(f"b_{name}", batches.get(name, 0))
+        for p in OPTIMIZERS[base_name(name)].params:
+            _put(f"hp_{name}_{p.name}", hyper.get((name, p.name), p.default))
+
+
+def _load_schedule(s: cfg.Settings) -> None:
+    ss.sched = s.schedule
+    given = dict(s.schedule_params)
+    for kind in SCHEDULES.values():
+        for p in kind.params:
+            _put(f"sp_{kind.name}_{p.name}",
+                 given.get(p.name, p.default) if kind.name == s.schedule else p.default)
 
 
 def _set_domain(domain) -> None:
@@ -329,11 +342,49 @@ def _on_preset() -> None:
     if ss.preset == CUSTOM:
         return
     current = _settings_from_widgets()
+    # every chosen optimizer gets its rate suited to the new preset (cfg.suited_lrs)
     s = cfg.for_preset(ss.preset, optimizers=current.optimizers, hyper=current.hyper,
-                       lr_overrides=(), schedule=current.schedule,
-                       schedule_params=current.schedule_params, seed=current.seed,
-                       resolution=current.resolution, speed=current.speed)
+                       schedule=current.schedule, schedule_params=current.schedule_params,
+                       seed=current.seed, resolution=current.resolution, speed=current.speed)
     _load(s)
+
+
+def _suited_lrs(optimizers) -> dict[str, float]:
+    """The suited learning rates of ``optimizers`` for the loss on the page now: the preset's,
+    or a typed loss's or a dataset's on the current domain."""
+    preset = ss.preset if ss.preset != CUSTOM and ss.get("mode") != DATA else None
+    plain = cfg.DATA_LR.get(ss.get("source", ""), cfg.TYPED_LR) if ss.get("mode") == DATA \
+        else cfg.TYPED_LR
+    return cfg.suited_lrs(optimizers, preset, ss.good_domain, plain)
+
+
+def _on_opts() -> None:
+    """An optimizer just added to the list starts from its suited learning rate."""
+    before = set(ss.get("opts_before", ()))
+    for o, lr in _suited_lrs([o for o in ss.opts if o not in before]).items():
+        _put(f"lr_{o}", lr)
+    ss.opts_before = list(ss.opts)
+
+
+def _resettable() -> list[str]:
+    """The control groups Reset may change: those a teacher link neither hides nor locks."""
+    return [g for g in ("lr", "hyper", "schedule", "steps") if _control(g) == (True, False)]
+
+
+def _on_reset() -> None:
+    """Reset to defaults: the learning rates, the optimizers' parameters, the schedule and the steps
+    of the current preset (or typed loss), each group only if the person may change it."""
+    s = cfg.reset(_settings_from_widgets())
+    groups = _resettable()
+    if "lr" in groups:
+        _load_rates(s)
+    if "hyper" in groups:
+        _load_hyper(s)
+    if "schedule" in groups:
+        _load_schedule(s)
+        ss.warmup = s.warmup
+    if "steps" in groups:
+        ss.steps = s.steps
 
 
 def _on_expr() -> None:
@@ -424,20 +475,23 @@ def _on_logc() -> None:
 
 
 def _settings_from_widgets() -> cfg.Settings:
-    overrides = tuple((o, float(_get(f"lr_{o}"))) for o in ss.opts if _get(f"lr_on_{o}"))
+    missing = [o for o in ss.opts if f"lr_{o}" not in ss and f"lr_{o}" not in _kept()]
+    for o, lr in _suited_lrs(missing).items():     # (every chosen one is loaded or added)
+        _put(f"lr_{o}", lr)
+    rates = {o: float(_get(f"lr_{o}")) for o in ss.opts}
     hyper = tuple((o, p.name, _get(f"hp_{o}_{p.name}")) for o in ss.opts
                   for p in OPTIMIZERS[base_name(o)].params if _get(f"hp_{o}_{p.name}") != p.default)
     sched_params = tuple((p.name, _get(f"sp_{ss.sched}_{p.name}"))
                          for p in SCHEDULES[ss.sched].params
                          if _get(f"sp_{ss.sched}_{p.name}") != p.default)
     preset = ss.preset if ss.preset != CUSTOM else None
-    return cfg.Settings(
+    return cfg.with_rates(cfg.Settings(
         expression=ss.good_expr, preset=preset, domain=ss.good_domain,
-        starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr),
-        lr_overrides=overrides, hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
+        starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr_base),
+        hyper=hyper, schedule=ss.sched, schedule_params=sched_params,
         warmup=int(ss.warmup), steps=int(ss.steps), seed=int(ss.seed),
         resolution=int(_get("res")), log_color=_logc_chosen(), log_loss=bool(ss.logy),
-        speed=int(ss.speed), **_data_fields())
+        speed=int(ss.speed), **_data_fields()), rates)
 
 
 # ------------------------------------------------------------------------------------ panels
@@ -618,17 +672,21 @@ def starts_panel(variables) -> None:
               disabled=locked or ss.n_starts >= cfg.MAX_STARTS)
 
 
-def _param_widget(p, key: str, label: str | None = None, disabled: bool = False) -> None:
-    label = label or p.name
+def _param_widget(p, key: str, disabled: bool = False) -> None:
+    """A parameter's control: its plain-words label; the help says what it does, and its name (the
+    framework's keyword, the link's key) and default."""
+    label = p.label or p.name
+    default = ("on" if p.default else "off") if p.kind == "bool" else f"{p.default:g}"
+    help_ = f"{p.help[:1].upper()}{p.help[1:].rstrip('.')}. Name: `{p.name}`, default {default}."
     _draw(key)
     if p.kind == "bool":
-        st.checkbox(label, key=key, help=p.help, disabled=disabled)
+        st.checkbox(label, key=key, help=help_, disabled=disabled)
     elif p.kind == "int":
         st.number_input(label, min_value=int(p.low), max_value=int(p.high), step=1, key=key,
-                        help=p.help, disabled=disabled)
+                        help=help_, disabled=disabled)
     else:
         st.number_input(label, min_value=float(p.low), max_value=float(p.high), key=key,
-                        help=p.help, format="%.2e" if p.log else "%.4g", disabled=disabled,
+                        help=help_, format="%.2e" if p.log else "%.4g", disabled=disabled,
                         step=float(p.default) / 10 if p.log and p.default else 0.01)
 
 
@@ -644,12 +702,11 @@ def _add_run() -> None:
         k += 1
     name = base if base not in ss.opts else f"{base}#{k}"
     source = base if base in ss.opts else None
-    _put(f"lr_on_{name}", True)
-    _put(f"lr_{name}", float(_get(f"lr_{source}")) if source and _get(f"lr_on_{source}") else ss.lr)
+    _put(f"lr_{name}", float(_get(f"lr_{source}")) if source else _suited_lrs([base])[base])
     _put(f"b_{name}", int(_get(f"b_{source}") or 0) if source else 0)
     for p in OPTIMIZERS[base].params:
         _put(f"hp_{name}_{p.name}", _get(f"hp_{source}_{p.name}") if source else p.default)
-    ss.opts = list(ss.opts) + [name]
+    ss.opts = ss.opts_before = list(ss.opts) + [name]
 
 
 def _run_title(name: str) -> str:
@@ -662,43 +719,49 @@ def optimizer_panel() -> None:
     drawn, locked = _control("opts")
     if drawn:
         runs = list(OPTIMIZERS) + [o for o in ss.opts if o not in OPTIMIZERS]   # + gd#2 ...
-        st.multiselect("Optimizers", runs, key="opts", disabled=locked, format_func=_run_title)
+        st.multiselect("Optimizers", runs, key="opts", disabled=locked, on_change=_on_opts,
+                       format_func=_run_title)
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
         c1.selectbox("Compare: another run of", list(OPTIMIZERS), key="add_run",
                      format_func=lambda o: OPTIMIZERS[o].label, disabled=locked,
                      help="The same optimizer again with other settings (its learning rate, "
-                          "parameters or batch size, in its settings below): e.g. GD at three "
-                          "learning rates, or SGD at batch sizes 1, 16 and full.")
+                          "parameters or batch size): e.g. GD at three learning rates, or SGD "
+                          "at batch sizes 1, 16 and full.")
         c2.button("Add run", on_click=_add_run, disabled=locked or len(ss.opts) >= MAX_RUNS)
     drawn, locked = _control("lr")
-    if drawn:
-        st.select_slider("Learning rate γ (log scale, shared)", cfg.lr_choices(ss.lr), key="lr",
-                         format_func=_lr_format, disabled=locked)
+    if drawn and ss.opts:   # hidden: their values are kept in ss.keep (_get)
+        st.caption("Learning rate γ of each optimizer (log scale)")
+        for o in ss.opts:
+            label = _run_title(o)
+            key = _draw(f"lr_{o}")
+            st.select_slider(label, cfg.lr_choices(ss[key]), key=key, format_func=_lr_format,
+                             disabled=locked,
+                             help=f"{label}'s learning rate γ. It starts at a rate suited to "
+                                  f"{label} on this landscape; Reset to defaults puts it back.")
     drawn, locked = _control("hyper")
-    if not drawn:   # their values are kept in ss.keep (_get), as for any widget not drawn
+    if not drawn:
         return
     for o in ss.opts:
         spec = OPTIMIZERS[base_name(o)]
-        with st.expander(f"{_run_title(o)} settings"):
-            st.checkbox("own learning rate", key=_draw(f"lr_on_{o}"), on_change=_on_own_lr,
-                        args=(o,), disabled=locked)
-            if ss[f"lr_on_{o}"]:
-                key = _draw(f"lr_{o}")
-                st.select_slider(f"{spec.label} learning rate", cfg.lr_choices(ss[key]),
-                                 key=key, format_func=_lr_format, disabled=locked)
-            for p in spec.params:
-                _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
-            if ss.get("mode") == DATA:
-                n = int(ss.n_rows)
-                key = _draw(f"b_{o}")
-                ss[key] = min(int(ss[key]), n)
-                st.number_input(f"Batch size of this run (0: the shared one; {n:,}: full batch)",
-                                0, n, step=1, key=key, disabled=locked)
+        data = ss.get("mode") == DATA
+        if spec.params or data:
+            with st.expander(f"{_run_title(o)} settings"):
+                for p in spec.params:
+                    _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
+                if data:
+                    n = int(ss.n_rows)
+                    key = _draw(f"b_{o}")
+                    ss[key] = min(int(ss[key]), n)
+                    st.number_input(f"Batch size of this run (0: the shared one; {n:,}: "
+                                    "full batch)", 0, n, step=1, key=key, disabled=locked)
 
 
-def _on_own_lr(o: str) -> None:
-    if ss[f"lr_on_{o}"]:   # start from the shared rate, so ticking the box changes nothing yet
-        _put(f"lr_{o}", ss.lr)
+def reset_button() -> None:
+    """Reset to defaults (the groups a teacher link neither hides nor locks)."""
+    groups = _resettable()
+    st.button("Reset to defaults", key="reset", on_click=_on_reset, disabled=not groups,
+              help="Puts every optimizer's learning rate and settings, the schedule and the steps "
+                   "back to this landscape's defaults.")
 
 
 def schedule_panel() -> None:
@@ -734,8 +797,8 @@ def batch_panel() -> None:
         st.number_input("Base batch b₀ (the batch size γ is meant for)", 1, n, step=1,
                         key="lrb", disabled=locked)
         b, b0 = min(int(ss.batch), n), int(ss.lrb)
-        st.caption(f"γ used = γ × {b} / {b0} = {float(ss.lr):g} × {b / b0:.4g} "
-                   f"= {float(ss.lr) * b / b0:.4g}")
+        st.caption(f"γ used = γ × {b} / {b0}: each rate × {b / b0:.4g} (a run with its own "
+                   "batch size: × its batch / b₀)")
 
 
 def run_panel() -> None:
@@ -874,9 +937,10 @@ def _plain(text: str) -> str:
 
 def results_table(result: dict, s: cfg.Settings) -> None:
     """One row per run in the run's colour, the status first; numbers to 4 significant digits; one
-    message for every diverged run and one for every start without a gradient."""
+    message for every diverged run, one for every start without a gradient, and one saying why each
+    other run did not reach a minimum."""
     colors = dict(zip(s.optimizers, viz.optimizer_colors(list(s.optimizers))))
-    rows, row_colors, diverged, stuck = [], [], [], []
+    rows, row_colors, diverged, stuck, unreached = [], [], [], [], []
     run = get_run(s)
     n_rows = getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
     names = cfg.run_labels(s, n_rows=n_rows)
@@ -896,6 +960,11 @@ def results_table(result: dict, s: cfg.Settings) -> None:
             status = f"reached a minimum at step {r.steps_to_minimum}"
         else:
             status = "still moving" if r.final_gradient_norm > 1e-3 else "stopped (flat)"
+            o = s.optimizers.index(r.optimizer)
+            noisy = r.optimizer == "sgd" and s.options().get("sgd", {}).get("noise", 1.0) > 0
+            unreached.append(advice.Unreached(label, r.start_index + 1, advice.why_not_reached(
+                r.final_point, run.values[o, r.start_index], r.final_step, s.steps,
+                r.final_gradient_norm, result["minima"], result["critical"], s.domain, noisy)))
         reached = numbers.MISSING
         if r.nearest_minimum is not None and r.steps_to_minimum is not None:
             reached = _fmt_point(result["minima"][r.nearest_minimum])
@@ -921,6 +990,10 @@ def results_table(result: dict, s: cfg.Settings) -> None:
     message = advice.divergence_message(diverged, get_quadratic(loss_key(s)), s.options())
     if message:
         st.warning(_plain(message))
+    message = advice.unreached_message(unreached, None if result["minima"] else advice.no_minimum(
+        bool(s.preset), get_quadratic(s.expression)))
+    if message:
+        st.info(_plain(message))
     if stuck:
         st.warning(_plain(
             f"No gradient at the start for {', '.join(stuck)}: the loss or its gradient is "
@@ -1020,6 +1093,7 @@ def page() -> None:
         batch_panel()
         schedule_panel()
         run_panel()
+        reset_button()
         st.header("View")
         view_panel(loss.n)
 

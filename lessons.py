@@ -32,8 +32,9 @@ _L = [
         "The bowl `x^2 + 25*y^2`: each step multiplies x by `1 - 2*lr` and y by `1 - 50*lr`. "
         "At `lr = 0.035` y is multiplied by -0.75: the path zig-zags across the narrow valley, "
         "yet reaches the minimum at step 85 (the table's status).",
-        "Move the learning-rate slider: at 0.04 = 1/25 y flips between +0.5 and -0.5 forever; "
-        "at 0.045 the run diverges at step 20 (an ✕ on the loss plot); at 0.01 it crawls."),
+        "Move gradient descent's learning-rate slider: at 0.04 = 1/25 y flips between +0.5 "
+        "and -0.5 forever; at 0.045 the run diverges at step 20 (an ✕ on the loss plot); at "
+        "0.01 it crawls."),
     Lesson(
         "lr_too_small", "Learning rate too small",
         {"p": "ill_conditioned", "o": "gd", "lr": "0.01", "n": "100"},
@@ -79,7 +80,7 @@ _L = [
     Lesson(
         "momentum", "Momentum",
         {"p": "ill_conditioned", "o": "gd,momentum", "lr": "0.01", "n": "150"},
-        "Same bowl, same learning rate 0.01. Gradient descent crawls along x (still at "
+        "Same bowl, same learning rate 0.01 for both. Gradient descent crawls along x (still at "
         "-1.8 · 0.98^150 ≈ -0.087 after 150 steps). Momentum adds up past steps (β = 0.9) and "
         "reaches the minimum at step 116; its path overshoots and swings back.",
         "Open Momentum's settings and change its momentum to 0.5 or 0.99; add Nesterov."),
@@ -91,8 +92,8 @@ _L = [
         "(-0.66, 0.44). Momentum and Nesterov ride the valley to about (0.99, 0.98) and "
         "(0.995, 0.99). Adam, with "
         "its own learning rate 0.05, ends near (0.98, 0.96).",
-        "Give gradient descent the rate 0.05 too (its own learning rate): it diverges at step "
-        "2. Open \"Update rules\" to compare the equations."),
+        "Give gradient descent the rate 0.05 too (its learning-rate slider): it diverges at "
+        "step 2. Open \"Update rules\" to compare the equations."),
     Lesson(
         "adaptive", "Adaptive methods: a step per coordinate",
         {"p": "ill_conditioned", "o": "gd,adam,adagrad", "lr": "0.1", "n": "100"},
@@ -101,7 +102,7 @@ _L = [
         "step moves x and y by exactly 0.1 each, from (-1.8, 0.5) to (-1.7, 0.4), whatever the "
         "curvature. Adam reaches the minimum at step 97; Adagrad's steps keep shrinking (x is "
         "still near -0.41 at the end).",
-        "Give Adagrad a larger learning rate (its own, in its settings), or add RMSprop."),
+        "Give Adagrad a larger learning rate (its slider), or add RMSprop."),
     Lesson(
         "schedule_step", "Schedules: step decay",
         {"p": "ill_conditioned", "o": "gd", "lr": "0.045", "n": "300", "sch": "step",

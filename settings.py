@@ -16,10 +16,11 @@ from landscapes import PRESETS
 from landscapes.datasets import GENERATORS
 from landscapes.parse import MAX_LENGTH
 from optimizers import OPTIMIZERS, SCHEDULES, base_name
+from optimizers.rates import TYPED_LR, suited_lr
 
 __all__ = ["Settings", "Teacher", "CONTROLS", "MAX_TITLE", "MAX_NOTE",
            "LR_GRID", "snap_lr", "lr_choices", "to_query", "from_query", "for_preset",
-           "chosen_log_color",
+           "chosen_log_color", "suited_lrs", "plain_lr", "with_rates", "reset",
            "fit_dimension", "fit_widgets", "domain_problem", "shown_problems", "DEFAULT_PRESET", "MAX_STARTS",
            "STEPS_RANGE", "RESOLUTION_RANGE", "DOMAIN_LIMIT", "for_dataset", "UPLOAD", "DATA_ROWS_RANGE",
            "run_labels"]
@@ -56,8 +57,8 @@ CONTROLS: dict[str, str] = {
     "domain": "domain",
     "starts": "starting points (also clicks and drags on the map)",
     "opts": "choice of optimizers",
-    "lr": "shared learning rate",
-    "hyper": "each optimizer's settings (own learning rate, parameters)",
+    "lr": "learning rates (one slider per optimizer)",
+    "hyper": "each optimizer's parameters (its settings expander)",
     "schedule": "learning-rate schedule and warm-up",
     "steps": "number of steps",
     "seed": "seed",
@@ -130,7 +131,13 @@ class Teacher:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that decides what the page shows."""
+    """Everything that decides what the page shows.
+
+    Learning rates: ``lr_for(name)`` is optimizer ``name``'s, the one in ``lr_overrides`` if it is
+    there, else ``lr``. ``with_rates`` writes a set of rates the short way (``lr`` the rate most
+    chosen optimizers share), as the link does: ``lr=`` sets every chosen optimizer not given by
+    ``lr.<name>``.
+    """
     expression: str
     preset: str | None
     domain: tuple[tuple[float, float], ...]
@@ -192,13 +199,56 @@ class Settings:
         return out
 
 
+def suited_lrs(optimizers, preset: str | None, domain, plain: float = TYPED_LR
+               ) -> dict[str, float]:
+    """Each run's starting learning rate (``optimizers.rates.suited_lr`` of its optimizer, on
+    the slider's grid): for preset ``preset`` from its ``lr`` and measured ``rates``, else (a
+    typed loss, a dataset) from ``domain`` and ``plain``, gradient descent's rate there."""
+    if preset is not None:
+        p = PRESETS[preset]
+        return {o: snap_lr(suited_lr(base_name(o), p.domain, p.lr, p.rates)) for o in optimizers}
+    return {o: snap_lr(suited_lr(base_name(o), domain, plain)) for o in optimizers}
+
+
+def plain_lr(s: Settings) -> float:
+    """Gradient descent's rate for the loss of ``s`` when it is not a preset: its dataset's own
+    (``DATA_LR``) or a typed loss's ``TYPED_LR``."""
+    return DATA_LR.get(s.data, TYPED_LR)
+
+
+def with_rates(s: Settings, rates: Mapping[str, float]) -> Settings:
+    """``s`` whose chosen optimizers have these learning rates, written the short way: ``lr`` is
+    the rate most of them share (on a tie the first optimizer's), ``lr_overrides`` the others in
+    the optimizers' order. Without optimizers ``lr`` stays."""
+    values = [float(rates[o]) for o in s.optimizers]
+    if not values:
+        return replace(s, lr_overrides=())
+    lr = max(values, key=values.count)      # the first of the most common
+    return replace(s, lr=lr, lr_overrides=tuple(
+        (o, float(rates[o])) for o in s.optimizers if float(rates[o]) != lr))
+
+
 def for_preset(key: str, **changes) -> Settings:
-    """Settings showing preset ``key`` with its domain, starts, learning rate and step count."""
+    """Settings showing preset ``key`` with its domain, starts and step count, and for each
+    optimizer its suited learning rate (``suited_lrs``) unless ``changes`` give ``lr`` or
+    ``lr_overrides`` (then those, as they are)."""
     p = PRESETS[key]
     base = Settings(expression=p.expression, preset=key, domain=tuple(p.domain),
                     starts=tuple(tuple(s) for s in p.starts), lr=snap_lr(p.lr),
                     steps=p.steps)
-    return replace(base, **changes)
+    s = replace(base, **changes)
+    if "lr" in changes or "lr_overrides" in changes:
+        return s
+    return with_rates(s, suited_lrs(s.optimizers, key, p.domain))
+
+
+def reset(s: Settings) -> Settings:
+    """``s`` with its optimizers' learning rates and parameters, the schedule (warm-up included)
+    and the step count back to the defaults of its preset, its dataset, or of a typed loss on
+    its domain."""
+    steps = PRESETS[s.preset].steps if s.preset else Settings.steps
+    s = replace(s, hyper=(), schedule="constant", schedule_params=(), warmup=0, steps=steps)
+    return with_rates(s, suited_lrs(s.optimizers, s.preset, s.domain, plain_lr(s)))
 
 
 def for_dataset(key: str, **changes) -> Settings:
@@ -208,7 +258,10 @@ def for_dataset(key: str, **changes) -> Settings:
     base = Settings(expression=g.loss, preset=None, domain=tuple(g.domain),
                     starts=tuple(tuple(p) for p in g.starts), optimizers=DATA_OPTIMIZERS,
                     lr=DATA_LR[key], steps=200, data=key, batch=16)
-    return replace(base, **changes)
+    s = replace(base, **changes)
+    if "lr" in changes or "lr_overrides" in changes:
+        return s
+    return with_rates(s, suited_lrs(s.optimizers, None, s.domain, DATA_LR[key]))
 
 
 def chosen_log_color(s: Settings) -> bool | None:
@@ -346,7 +399,13 @@ def _param_value(param, text: str, owner: str):
 
 def from_query(query: Mapping[str, str], base: Settings | None = None
                ) -> tuple[Settings, list[str]]:
-    """Settings from query parameters (missing ones from ``base``) and one message per bad one."""
+    """Settings from query parameters (missing ones from ``base``) and one message per bad one.
+
+    Learning rates: ``lr.<name>`` is optimizer ``name``'s; ``lr`` that of every other chosen
+    optimizer. Without ``lr`` an optimizer the link gives no rate keeps its rate in ``base`` (or
+    the preset's view) if it was chosen there and the loss is the same, else gets its suited rate
+    (``suited_lrs``).
+    """
     s = base or default_settings()
     problems: list[str] = []
     q = {str(k): str(v) for k, v in query.items()}
@@ -369,6 +428,7 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     if data:   # the dataset's own loss, domain, starts and rate, unless the link gives them
         s = for_dataset(data, batch=0)
         preset = None
+    start = s
     changes: dict = {}
     expr = take("f", lambda t: t if len(t) <= MAX_LENGTH else _raise("is too long"))
     if expr is not None:
@@ -427,7 +487,7 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
                 sched_params.append((parts[1], v))
         elif (parts[0] in ("lr", "h", "sp", "b") and len(parts) > 1) or key not in PLAIN_KEYS:
             problems.append(f"Ignored the link's unknown parameter {key[:40]!r}")
-    if overrides:
+    if lr is not None:   # lr= sets the rate of every chosen optimizer not given by lr.<name>
         changes["lr_overrides"] = tuple(overrides)
     if hyper:
         changes["hyper"] = tuple(hyper)
@@ -455,6 +515,12 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
     if v is not None:
         changes["epochs"] = v
     s = replace(s, teacher=_teacher(take, s.teacher), **changes)
+    if lr is None:       # the link's lr.<name>, else the rate it had on the same loss, else suited
+        given, suited = dict(overrides), suited_lrs(s.optimizers, s.preset, s.domain, plain_lr(s))
+        same_loss = s.expression == start.expression
+        s = with_rates(s, {o: given[o] if o in given else start.lr_for(o)
+                           if same_loss and o in start.optimizers else suited[o]
+                           for o in s.optimizers})
     if len(s.starts[0]) != s.n:
         if "s" not in q:   # a bad "s" was reported already
             problems.append("Ignored the starts: they do not match the link's domain")

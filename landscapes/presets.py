@@ -20,6 +20,10 @@ Conventions:
   minima but not stationary points, so ``analysis.critical_points`` does not report them.
 * ``lr`` and ``steps`` suit plain gradient descent from every start (it does not diverge);
   ``log_color`` suggests a logarithmic colour scale for landscapes spanning many decades.
+* ``rates`` gives measured learning rates for the optimizers whose rule-of-thumb rate
+  (``optimizers.rates.suited_lr``) does not reach a minimum here within ``steps``; most presets
+  need none. ``steps`` are enough for gradient descent, momentum and Adam at their rates to
+  reach a minimum from every start, except where the preset teaches otherwise (``teaches``).
 """
 from __future__ import annotations
 
@@ -54,6 +58,7 @@ class Preset:
     teaches: str
     kinks: tuple[Point, ...] = ()
     notes: str = ""
+    rates: tuple[tuple[str, float], ...] = ()   # (optimizer, lr): measured, where the rule fails
 
     def __post_init__(self):
         n = len(self.variables)
@@ -220,7 +225,7 @@ _LEVI13 = _orbit(_LEVI13_QUADRANT, _MIRROR_1)
 # the catalogue
 
 def _preset(key, name, expression, variables, domain, starts, minima, lr, steps, source, teaches,
-            *, log_color=False, kinks=(), notes=""):
+            *, log_color=False, kinks=(), notes="", rates=()):
     points, values = _sorted_minima(minima)
     return Preset(key=key, name=name, expression=expression, variables=tuple(variables),
                   domain=tuple(tuple(map(float, d)) for d in domain),
@@ -228,13 +233,17 @@ def _preset(key, name, expression, variables, domain, starts, minima, lr, steps,
                   minima=tuple(tuple(map(float, p)) for p in points),
                   minimum_values=tuple(map(float, values)), lr=lr, steps=steps,
                   log_color=log_color, source=source, teaches=teaches,
-                  kinks=tuple(tuple(map(float, k)) for k in kinks), notes=notes)
+                  kinks=tuple(tuple(map(float, k)) for k in kinks), notes=notes,
+                  rates=tuple((o, float(r)) for o, r in rates))
 
 
 _CATALOGUE = [
     _preset(
         "quartic", "Quartic w^4 - 3w^3 + 2", "w^4 - 3*w^3 + 2", "w", [(-2, 4)],
         starts=[(-1.5,), (3.5,)], minima=[((2.25,), -1675 / 256)], lr=0.001, steps=2000,
+        # Adam at the rule's 0.06 stalls at the flat point from -1.5 as well (its average of
+        # squared gradients remembers the steep start); 0.07 to 2 all pass it (measured)
+        rates=[("adam", 0.1)],
         source="The worked example of Wikipedia's \"Gradient descent\" article "
                "(f(x) = x^4 - 3x^3 + 2, minimum at x = 9/4)",
         teaches="A stationary point need not be a minimum: from w = -1.5 plain gradient descent "
@@ -254,14 +263,14 @@ _CATALOGUE = [
         notes="Minima: the roots of 4w^3 - 4w + 0.3 = 0 with f'' > 0."),
     _preset(
         "bowl", "Round bowl", "x^2 + y^2", "xy", [(-2, 2), (-2, 2)],
-        starts=[(1.5, 1.0)], minima=[((0, 0), 0.0)], lr=0.1, steps=50,
+        starts=[(1.5, 1.0)], minima=[((0, 0), 0.0)], lr=0.1, steps=150,
         source="The sphere function (De Jong 1975, \"An analysis of the behavior of a class of "
                "genetic adaptive systems\", PhD thesis, University of Michigan); " + _SFU,
         teaches="On a perfectly conditioned bowl the negative gradient points straight at the "
                 "minimum, so gradient descent walks a straight line to it."),
     _preset(
         "ill_conditioned", "Ill-conditioned bowl (condition number 25)", "x^2 + 25*y^2", "xy",
-        [(-2, 2), (-2, 2)], starts=[(-1.8, 0.5)], minima=[((0, 0), 0.0)], lr=0.035, steps=100,
+        [(-2, 2), (-2, 2)], starts=[(-1.8, 0.5)], minima=[((0, 0), 0.0)], lr=0.035, steps=200,
         source="Boyd & Vandenberghe 2004, Convex Optimization, Sec. 9.3 (gradient descent on a "
                "quadratic and its condition number)",
         teaches="Curvature 25 times larger across the valley than along it caps the learning "
@@ -280,6 +289,9 @@ _CATALOGUE = [
         "rosenbrock", "Rosenbrock", "(1 - x)^2 + 100*(y - x^2)^2", "xy", [(-2, 2), (-1, 3)],
         starts=[(-1.5, 2.0), (1.5, -0.5)], minima=[((1, 1), 0.0)], lr=0.001, steps=5000,
         log_color=True,
+        # momentum at 0.001 diverges from (1.5, -0.5) at step 14 (0.0003 to 0.0008 reach);
+        # Adam at 0.04 stalls on the valley floor (0.045 to 0.08 reach; 0.05 as in the lesson)
+        rates=[("momentum", 0.0005), ("adam", 0.05)],
         source="Rosenbrock 1960, \"An automatic method for finding the greatest or least value "
                "of a function\", The Computer Journal 3(3):175-184",
         teaches="A long, curved, flat-bottomed valley: reaching the valley is quick, following it "
@@ -299,7 +311,11 @@ _CATALOGUE = [
         "beale", "Beale",
         "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2", "xy",
         [(-4.5, 4.5), (-4.5, 4.5)], starts=[(1.0, 1.5), (-2.0, 2.0)],
-        minima=[((3, 0.5), 0.0)], lr=0.001, steps=5000, log_color=True,
+        minima=[((3, 0.5), 0.0)], lr=0.005, steps=5000, log_color=True,
+        # gradient descent at 0.001 ends on the plateau towards x = -inf from (-2, 2); 0.0035 to
+        # 0.007 reach (measured). Momentum diverges at 0.005 (0.00025 to 0.002 reach); Adam at
+        # the rule's 0.09 follows that plateau out of the box (0.25 to 0.8 reach)
+        rates=[("momentum", 0.001), ("adam", 0.4)],
         source="Beale 1958, \"On an iterative method for finding a local minimum of a function "
                "of more than one variable\", Tech. Rep. 25, Statistical Techniques Research "
                "Group, Princeton University; " + _SFU,
@@ -316,6 +332,8 @@ _CATALOGUE = [
     _preset(
         "matyas", "Matyas", "0.26*(x^2 + y^2) - 0.48*x*y", "xy", [(-10, 10), (-10, 10)],
         starts=[(8.0, -2.0)], minima=[((0, 0), 0.0)], lr=1.0, steps=300,
+        # Adam at the rule's 0.2 needs 547 steps along the flat valley (0.4 to 10 reach in 300)
+        rates=[("adam", 0.7)],
         source=_JAMIL_YANG + "; " + _SFU,
         teaches="A nearly flat valley along the diagonal (Hessian eigenvalues 1 and 0.04): "
                 "gradient descent drops into the valley at once, then slides along it slowly."),

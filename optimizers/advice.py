@@ -1,4 +1,5 @@
-"""What to tell someone whose runs diverged: pure functions, no page code.
+"""What to tell someone whose runs diverged, or ended away from every minimum: pure functions, no
+page code.
 
 A loss is *quadratic* when it is a polynomial of degree at most 2 in its variables,
 f(θ) = c + bᵀθ + ½ θᵀHθ with a constant Hessian H. Then:
@@ -14,6 +15,12 @@ f(θ) = c + bᵀθ + ½ θᵀHθ with a constant Hessian H. Then:
   methods"): stable iff η < 2(1 + μ)/λ_max.
 
 For the other optimizers (Nesterov, the adaptive ones) no such bound is stated here.
+
+A run that neither diverged nor reached a known minimum gets one reason (:func:`why_not_reached`):
+it ended outside the shown domain; it is at or near a point where the gradient vanishes that is not
+a known minimum (a saddle, a maximum, a flat inflection); its loss was still falling when its steps
+ran out; it keeps circling a minimum without settling (its steps stay too large, or SGD's noise); or
+it stopped on a flat stretch away from every known minimum.
 """
 from __future__ import annotations
 
@@ -23,10 +30,11 @@ from typing import Sequence
 import numpy as np
 
 from .engine import base_name
-from .numbers import number
+from .numbers import number, point
 
 __all__ = ["Quadratic", "quadratic_of", "stability_bound", "falling", "Diverged",
-           "divergence_message", "UNBOUNDED"]
+           "divergence_message", "UNBOUNDED", "why_not_reached", "Unreached", "no_minimum",
+           "unreached_message", "NEAR", "STOPPED"]
 
 UNBOUNDED = "decreases without bound: no minimum to reach"
 
@@ -181,3 +189,87 @@ def divergence_message(runs: Sequence[Diverged], quadratic: Quadratic | None = N
                      "left the box ten domain-widths around the domain. A smaller learning rate "
                      "usually helps.")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------- runs that reached no minimum
+
+NEAR = 0.05        # "near" a point: within this share of the domain's widest side
+STOPPED = 1e-3     # a gradient norm at most this: the run has stopped (as the results table says)
+_KINDS = {"saddle": ("saddle point", "it is not a minimum"),
+          "maximum": ("maximum", "it is not a minimum"),
+          "degenerate": ("flat point", "it is not a known minimum")}
+
+
+def why_not_reached(final_point, values, last: int, steps: int, gradient_norm: float, minima,
+                    critical, domain, noisy: bool = False) -> str:
+    """Why a run that neither diverged nor reached a known minimum ended where it did: a phrase
+    that follows "Gradient descent from start 1 ...".
+
+    ``final_point`` is its last valid point (index ``last`` of ``values``, its losses), after
+    ``steps`` steps; ``gradient_norm`` the gradient's norm there; ``minima`` the known minima;
+    ``critical`` (point, kind) pairs of points where the gradient vanishes that are not minima
+    (kind ``saddle``, ``maximum`` or ``degenerate``); ``domain`` (lo, hi) per coordinate; ``noisy``
+    whether its gradient was noisy (SGD). The first reason that applies, in this order: outside the
+    domain; near (``NEAR``) a critical point that is not a minimum and nearer to it than to any known
+    minimum; loss still falling (:func:`falling`); near a known minimum (circling it); else a flat
+    stretch (``STOPPED``) or still moving.
+    """
+    p = np.asarray(final_point, dtype=float)
+    width = max(hi - lo for lo, hi in domain)
+    going = falling(values, last)
+    if any(not lo <= c <= hi for c, (lo, hi) in zip(p, domain)):
+        return (f"ended outside the shown domain, at {point(p)}"
+                + (", still going downhill" if going else ""))
+    minima = [np.asarray(m, dtype=float) for m in (minima or ())]
+    nearest_min = min((float(np.linalg.norm(p - m)) for m in minima), default=np.inf)
+    flat = [(float(np.linalg.norm(p - np.asarray(c, dtype=float))), tuple(c), kind)
+            for c, kind in critical if kind in _KINDS]
+    if flat:
+        gap, c, kind = min(flat)
+        if gap <= NEAR * width and gap < nearest_min:
+            verb = "stopped at" if gradient_norm <= STOPPED else "is creeping towards"
+            name, tail = _KINDS[kind]
+            return f"{verb} the {name} at {point(c)}, where the gradient vanishes; {tail}"
+    if going:
+        return f"was still going downhill when its {steps} steps ran out"
+    if nearest_min <= NEAR * width:
+        if noisy:
+            return (f"keeps jittering {number(nearest_min)} from a minimum: the gradient's noise "
+                    "moves it at every step (a decaying learning-rate schedule settles it)")
+        return (f"keeps circling a minimum {number(nearest_min)} away without settling: its steps "
+                "stay too large (a smaller learning rate or a decaying schedule settles it)")
+    if gradient_norm <= STOPPED:
+        return "stopped on a flat stretch, away from every known minimum"
+    return f"was still moving when its {steps} steps ran out, away from every known minimum"
+
+
+def no_minimum(preset: bool, quadratic: Quadratic | None) -> str:
+    """The sentence for a loss with no known minimum in the shown domain: a preset lists every
+    minimum in its domain, a typed loss has the analysis' minima (which can miss some)."""
+    first = ("This landscape has no minimum in the shown domain" if preset else
+             "No minimum of this loss was found in the shown domain")
+    if quadratic is not None and not quadratic.bounded_below:
+        return f"{first}: it decreases without bound, so no run can reach one."
+    return f"{first}, so no run can be said to reach one."
+
+
+@dataclass(frozen=True)
+class Unreached:
+    """A run that neither diverged nor reached a known minimum: its optimizer's label, its start
+    (numbered from 1) and the reason (:func:`why_not_reached`)."""
+    label: str
+    start: int
+    why: str
+
+
+def unreached_message(runs: Sequence[Unreached], first: str | None = None) -> str | None:
+    """One plain-text message: ``first`` (e.g. :func:`no_minimum`), then one line per optimizer and
+    reason ("Momentum from starts 1 and 2 keeps circling ..."); None if there is nothing to say."""
+    lines = [first] if first else []
+    groups: dict[tuple[str, str], list[int]] = {}
+    for r in runs:
+        groups.setdefault((r.label, r.why), []).append(r.start)
+    for (label, why), starts in groups.items():
+        plural = "s" if len(starts) > 1 else ""
+        lines.append(f"{label} from start{plural} {_and([str(k) for k in starts])} {why}.")
+    return "\n".join(lines) or None

@@ -4,6 +4,8 @@ A :class:`Param` says what a hyper-parameter means, its default, and the closed 
 ``[low, high]`` it may take. The UI builds its controls from these tuples (a slider on a log
 scale when ``log`` is true, a checkbox when ``kind == "bool"``), and :func:`resolve` checks
 user values against the very same ranges, so what the UI offers is what the engine accepts.
+A control shows ``label`` (plain words, with the symbol the update equations use) and ``help``;
+``name`` stays the keyword and the link's key.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ class Param(NamedTuple):
         log: whether a slider should move on a log scale (then ``low > 0``).
         help: one line saying what it does.
         kind: ``"float"``, ``"int"`` (integral values) or ``"bool"`` (``low=0, high=1``).
+        label: what a control shows: plain words, and the symbol of the update equations where
+            there is one ("Dampening τ: share of the new gradient left out of momentum").
     """
 
     name: str
@@ -33,6 +37,7 @@ class Param(NamedTuple):
     log: bool
     help: str
     kind: str = "float"
+    label: str = ""
 
     def check(self, value: Any, owner: str) -> Any:
         """Return ``value`` converted to this parameter's kind, or raise ValueError naming it."""

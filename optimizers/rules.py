@@ -393,17 +393,29 @@ class Optimizer:
 def _weight_decay(default: float = 0.0, *, decoupled: bool = False) -> Param:
     how = ("decoupled: theta -= lr*wd*theta each step" if decoupled
            else "L2: wd*theta is added to the gradient")
-    return Param("weight_decay", default, 0.0, 1.0, False, f"weight decay ({how})")
+    return Param("weight_decay", default, 0.0, 1.0, False,
+                 f"weight decay lambda, pulls the parameters towards 0 ({how})",
+                 label="Weight decay λ (pull towards 0)")
 
 
 def _eps(default: float) -> Param:
-    return Param("eps", default, 1e-12, 1.0, True, "added to the denominator for numerical stability")
+    return Param("eps", default, 1e-12, 1.0, True,
+                 "epsilon: added to the denominator so that a zero gradient never divides by zero",
+                 label="Epsilon ε: keeps the division safe")
 
 
-_BETA1 = Param("beta1", 0.9, 0.0, 0.9999, False, "decay rate of the first moment m (mean of gradients)")
-_BETA2 = Param("beta2", 0.999, 0.0, 0.99999, False, "decay rate of the second moment v (mean of squared gradients)")
-_AMSGRAD = Param("amsgrad", False, 0, 1, False, "AMSGrad: divide by the running maximum of v", "bool")
-_MOMENTUM = Param("momentum", 0.9, 0.0, 0.999, False, "momentum mu: fraction of the velocity kept each step")
+_BETA1 = Param("beta1", 0.9, 0.0, 0.9999, False,
+               "beta1: decay rate of the first moment m (running mean of gradients); near 1 = long memory",
+               label="β₁: memory of the average gradient m")
+_BETA2 = Param("beta2", 0.999, 0.0, 0.99999, False,
+               "beta2: decay rate of the second moment v (running mean of squared gradients); near 1 = long memory",
+               label="β₂: memory of the average squared gradient v")
+_AMSGRAD = Param("amsgrad", False, 0, 1, False,
+                 "AMSGrad: divide by the running maximum of v instead of v, so the step size never grows "
+                 "again once v has been large", "bool", label="AMSGrad: never let the step size grow")
+_MOMENTUM = Param("momentum", 0.9, 0.0, 0.999, False,
+                  "momentum mu: fraction of the velocity b kept each step (0 = plain gradient descent)",
+                  label="Momentum μ: share of the velocity kept each step")
 _VELOCITY = StateInfo("velocity", "momentum buffer b", "m")
 _ADAM_STATES = (StateInfo("m", "first moment m (running mean of gradients)", "m"),
                 StateInfo("v", "second moment v (running mean of squared gradients)", "v"),
@@ -423,7 +435,8 @@ OPTIMIZERS: dict[str, Optimizer] = {spec.name: spec for spec in (
         "sgd", "SGD (noisy)", gd_init, gd_update,
         (Param("noise", 1.0, 0.0, 100.0, False,
                "standard deviation sigma of the Gaussian noise added to each gradient coordinate "
-               "(stands in for mini-batch noise; 0 = gradient descent)"),
+               "(stands in for mini-batch noise; 0 = gradient descent)",
+               label="Noise σ added to the gradient (like mini-batches)"),
          _weight_decay()),
         r"\theta_t = \theta_{t-1} - \gamma\,\big(\nabla f(\theta_{t-1}) + \sigma z_t\big),"
         r"\quad z_t \sim \mathcal N(0, I)",
@@ -433,7 +446,9 @@ OPTIMIZERS: dict[str, Optimizer] = {spec.name: spec for spec in (
     Optimizer(
         "momentum", "Momentum", momentum_init, momentum_update,
         (_MOMENTUM,
-         Param("dampening", 0.0, 0.0, 1.0, False, "dampening tau: new gradients enter the velocity as (1 - tau) g"),
+         Param("dampening", 0.0, 0.0, 1.0, False,
+               "dampening tau: each new gradient enters the velocity as (1 - tau) g (0 = all of it)",
+               label="Dampening τ: share of the new gradient left out of momentum"),
          _weight_decay()),
         r"\begin{aligned}b_t &= \mu\, b_{t-1} + (1-\tau)\,g_t \quad (b_1 = g_1)\\"
         r"\theta_t &= \theta_{t-1} - \gamma\, b_t\end{aligned}",
@@ -447,8 +462,11 @@ OPTIMIZERS: dict[str, Optimizer] = {spec.name: spec for spec in (
         (_VELOCITY,), moments=fused.nesterov_moments, description="momentum that looks one step ahead"),
     Optimizer(
         "adagrad", "Adagrad", adagrad_init, adagrad_update,
-        (Param("lr_decay", 0.0, 0.0, 1.0, False, "learning-rate decay eta: lr / (1 + (t-1) eta)"),
-         Param("initial_accumulator_value", 0.0, 0.0, 10.0, False, "starting value of the sum of squared gradients"),
+        (Param("lr_decay", 0.0, 0.0, 1.0, False, "learning-rate decay eta: lr / (1 + (t-1) eta)",
+               label="Rate decay η: shrink the learning rate over the steps"),
+         Param("initial_accumulator_value", 0.0, 0.0, 10.0, False,
+               "starting value of the sum of squared gradients s (larger = smaller first steps)",
+               label="Starting sum of squared gradients s₀"),
          _eps(1e-10), _weight_decay()),
         r"\begin{aligned}s_t &= s_{t-1} + g_t^2\\"
         r"\theta_t &= \theta_{t-1} - \frac{\gamma}{1+(t-1)\eta}\,\frac{g_t}{\sqrt{s_t}+\epsilon}\end{aligned}",
@@ -457,10 +475,15 @@ OPTIMIZERS: dict[str, Optimizer] = {spec.name: spec for spec in (
         description="per-coordinate steps that shrink with the sum of past squared gradients"),
     Optimizer(
         "rmsprop", "RMSprop", rmsprop_init, rmsprop_update,
-        (Param("alpha", 0.99, 0.0, 0.9999, False, "smoothing constant of the squared-gradient average v"),
+        (Param("alpha", 0.99, 0.0, 0.9999, False,
+               "alpha: smoothing constant of the squared-gradient average v; near 1 = long memory",
+               label="α: memory of the average squared gradient v"),
          _eps(1e-8),
-         Param("momentum", 0.0, 0.0, 0.999, False, "momentum on the scaled step (0 = none)"),
-         Param("centered", False, 0, 1, False, "divide by an estimate of the gradient's variance instead", "bool"),
+         Param("momentum", 0.0, 0.0, 0.999, False, "momentum on the scaled step (0 = none)",
+               label="Momentum on the step (0 = none)"),
+         Param("centered", False, 0, 1, False,
+               "divide by an estimate of the gradient's variance (v minus the squared mean gradient) "
+               "instead of v", "bool", label="Centered: divide by the gradient's variance"),
          _weight_decay()),
         r"\begin{aligned}v_t &= \alpha v_{t-1} + (1-\alpha)\,g_t^2\\"
         r"\theta_t &= \theta_{t-1} - \gamma\,\frac{g_t}{\sqrt{v_t}+\epsilon}\end{aligned}",
@@ -486,7 +509,9 @@ OPTIMIZERS: dict[str, Optimizer] = {spec.name: spec for spec in (
         description="Adam with weight decay applied to the parameters, not the gradient"),
     Optimizer(
         "adadelta", "Adadelta", adadelta_init, adadelta_update,
-        (Param("rho", 0.9, 0.0, 0.9999, False, "decay rate of both running averages"),
+        (Param("rho", 0.9, 0.0, 0.9999, False,
+               "rho: decay rate of both running averages v and u; near 1 = long memory",
+               label="ρ: memory of both running averages"),
          _eps(1e-6), _weight_decay()),
         r"\begin{aligned}v_t &= \rho v_{t-1} + (1-\rho)\,g_t^2\\"
         r"\Delta_t &= \frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{v_t+\epsilon}}\,g_t\\"
@@ -498,8 +523,11 @@ OPTIMIZERS: dict[str, Optimizer] = {spec.name: spec for spec in (
         description="step sizes from the ratio of RMS update to RMS gradient"),
     Optimizer(
         "lion", "Lion", lion_init, lion_update,
-        (Param("beta1", 0.9, 0.0, 0.9999, False, "blend of momentum and gradient whose sign is the step"),
-         Param("beta2", 0.99, 0.0, 0.99999, False, "decay rate of the momentum m"),
+        (Param("beta1", 0.9, 0.0, 0.9999, False,
+               "beta1: c = beta1 m + (1 - beta1) g, the blend of momentum and gradient whose sign is the step",
+               label="β₁: momentum's share in the step's direction"),
+         Param("beta2", 0.99, 0.0, 0.99999, False, "beta2: decay rate of the momentum m; near 1 = long memory",
+               label="β₂: memory of the momentum m"),
          _weight_decay(decoupled=True)),
         r"\begin{aligned}c_t &= \beta_1 m_{t-1} + (1-\beta_1)\,g_t\\"
         r"\theta_t &= \theta_{t-1} - \gamma\,\big(\operatorname{sign}(c_t) + \lambda\theta_{t-1}\big)\\"

@@ -27,9 +27,11 @@ from .params import Param, resolve
 
 __all__ = ["Schedule", "ScheduleKind", "SCHEDULES", "WARMUP", "LR", "make"]
 
-LR = Param("lr", 0.01, 0.0, 10.0, False, "base learning rate (its value at t = 0)")
+LR = Param("lr", 0.01, 0.0, 10.0, False, "base learning rate (its value at t = 0)",
+           label="Learning rate η at the start")
 WARMUP = Param("warmup", 0, 0, 1_000_000, False,
-               "linear warm-up: multiply by min(1, (t+1)/W) during the first W steps (0 = none)", "int")
+               "linear warm-up: multiply by min(1, (t+1)/W) during the first W steps (0 = none)", "int",
+               label="Warm-up steps W (0 = none)")
 
 
 @dataclass(frozen=True)
@@ -66,25 +68,30 @@ def _cosine(t, lr, total, min_lr):
 
 
 _K = "decay rate k per step"
+_K_LABEL = "Decay k per step"
 SCHEDULES: dict[str, ScheduleKind] = {
     kind.name: kind for kind in (
         ScheduleKind("constant", "Constant", (), r"\eta_t = \eta", "the same learning rate at every step",
                      _constant),
         ScheduleKind("step", "Step decay",
-                     (Param("factor", 0.5, 1e-3, 1.0, False, "multiply the learning rate by this factor..."),
-                      Param("every", 100, 1, 1_000_000, False, "...every this many steps", "int")),
+                     (Param("factor", 0.5, 1e-3, 1.0, False, "multiply the learning rate by this factor...",
+                            label="Factor γ: multiply the rate by"),
+                      Param("every", 100, 1, 1_000_000, False, "...every this many steps", "int",
+                            label="Every s steps")),
                      r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor}",
                      "multiply by a factor every few steps (\"halve it every s epochs\")", _step),
         ScheduleKind("exponential", "Exponential decay",
-                     (Param("k", 0.01, 1e-6, 1.0, True, _K),),
+                     (Param("k", 0.01, 1e-6, 1.0, True, _K, label=_K_LABEL),),
                      r"\eta_t = \eta\,e^{-k t}", "smooth exponential decay", _exponential),
         ScheduleKind("inverse_time", "Inverse-time decay",
-                     (Param("k", 0.01, 1e-6, 1.0, True, _K),),
+                     (Param("k", 0.01, 1e-6, 1.0, True, _K, label=_K_LABEL),),
                      r"\eta_t = \frac{\eta}{1 + k\,t}", "decay like 1/t (Robbins-Monro conditions)",
                      _inverse_time),
         ScheduleKind("cosine", "Cosine annealing",
-                     (Param("total", 500, 1, 1_000_000, False, "steps over which to anneal (then stay at min_lr)", "int"),
-                      Param("min_lr", 0.0, 0.0, 10.0, False, "learning rate reached at step total")),
+                     (Param("total", 500, 1, 1_000_000, False, "steps over which to anneal (then stay at min_lr)", "int",
+                            label="Over T steps"),
+                      Param("min_lr", 0.0, 0.0, 10.0, False, "learning rate reached at step total",
+                            label="Down to the rate η_min")),
                      r"\eta_t = \eta_{\min} + \tfrac{1}{2}(\eta - \eta_{\min})"
                      r"\left(1 + \cos\frac{\pi \min(t, T)}{T}\right)",
                      "half a cosine from lr down to min_lr over total steps (Loshchilov & Hutter, 2017)",

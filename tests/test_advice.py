@@ -1,12 +1,14 @@
 """Advice for diverged runs: quadratic detection, the stability bounds of gradient descent and
-heavy-ball momentum, unbounded losses. Expected values by hand or from the closed forms."""
+heavy-ball momentum, unbounded losses; and why a run reached no minimum. Expected values by hand
+or from the closed forms."""
 import numpy as np
 import pytest
 
 from landscapes import compile_dataset_loss, compile_loss
 from optimizers import simulate
-from optimizers.advice import (UNBOUNDED, Diverged, Quadratic, divergence_message, falling,
-                               quadratic_of, stability_bound)
+from optimizers.advice import (UNBOUNDED, Diverged, Quadratic, Unreached, divergence_message,
+                               falling, no_minimum, quadratic_of, stability_bound,
+                               unreached_message, why_not_reached)
 
 
 def test_the_ill_conditioned_bowl_is_a_quadratic_with_lambda_max_50():
@@ -155,3 +157,71 @@ def test_a_non_quadratic_run_that_was_not_falling_gets_the_general_advice():
 
 def test_no_divergence_no_message():
     assert divergence_message([], BOWL) is None
+
+
+# ------------------------------------------------------ why a run reached no minimum (by hand)
+
+SQUARE = ((-2.0, 2.0), (-2.0, 2.0))          # widest side 4: "near" is within 0.05 * 4 = 0.2
+FALLING = [5.0, 4.0, 3.0, 2.0, 1.0]          # each of the last 3 steps lowers the loss
+WOBBLING = [5.0, 1.0, 2.0, 1.0, 2.0]         # not falling at the end
+
+
+def why(final, values=WOBBLING, gradient=0.5, minima=((0.0, 0.0),), critical=(),
+        domain=SQUARE, noisy=False):
+    return why_not_reached(final, values, len(values) - 1, 50, gradient, minima, critical,
+                           domain, noisy)
+
+
+def test_a_run_outside_the_domain_is_told_so_first():
+    assert why((3.0, 0.0)) == "ended outside the shown domain, at (3, 0)"
+    assert why((0.0, -2.5), FALLING) == \
+        "ended outside the shown domain, at (0, -2.5), still going downhill"
+
+
+def test_a_run_at_a_point_that_is_not_a_minimum_is_told_which():
+    flat = [((0.0,), "degenerate")]
+    creeping = why((-0.05,), FALLING, 0.023, ((2.25,),), flat, ((-2.0, 4.0),))
+    assert creeping == ("is creeping towards the flat point at (0), where the gradient "
+                        "vanishes; it is not a known minimum")
+    assert why((1.0, 0.9), gradient=1e-4, critical=[((1.0, 1.0), "saddle")]).startswith(
+        "stopped at the saddle point at (1, 1), where the gradient vanishes; it is not a minimum")
+    # 0.21 from the maximum (just over 0.2) or nearer to a minimum: not blamed on it
+    assert "maximum" not in why((1.0, 1.21), critical=[((1.0, 1.0), "maximum")])
+    assert "saddle" not in why((0.1, 0.0), critical=[((0.2, 0.0), "saddle")])
+    assert "maximum" in why((1.0, 1.19), critical=[((1.0, 1.0), "maximum")])
+
+
+def test_a_run_still_falling_ran_out_of_steps():
+    assert why((1.0, 1.0), FALLING) == "was still going downhill when its 50 steps ran out"
+
+
+def test_a_run_near_a_minimum_keeps_circling_it_or_jitters_with_noise():
+    assert why((0.12, 0.16)).startswith("keeps circling a minimum 0.2 away without settling")
+    assert why((0.12, 0.16), noisy=True).startswith("keeps jittering 0.2 from a minimum")
+    assert not why((0.12, 0.17)).startswith("keeps circling")          # 0.208 > 0.2
+
+
+def test_elsewhere_a_run_stopped_on_a_flat_stretch_or_was_still_moving():
+    assert why((1.0, 1.0), gradient=1e-3) == \
+        "stopped on a flat stretch, away from every known minimum"
+    assert why((1.0, 1.0), gradient=2e-3) == \
+        "was still moving when its 50 steps ran out, away from every known minimum"
+    assert why((1.0, 1.0), minima=()) == \
+        "was still moving when its 50 steps ran out, away from every known minimum"
+
+
+def test_no_minimum_says_whether_the_loss_is_unbounded():
+    saddle = quadratic_of(compile_loss("x^2 - y^2"))
+    assert no_minimum(True, saddle) == ("This landscape has no minimum in the shown domain: it "
+                                        "decreases without bound, so no run can reach one.")
+    assert no_minimum(False, None) == ("No minimum of this loss was found in the shown domain, "
+                                       "so no run can be said to reach one.")
+
+
+def test_one_line_per_optimizer_and_reason():
+    runs = [Unreached("Adam", 1, "keeps circling"), Unreached("Adam", 3, "keeps circling"),
+            Unreached("Adam", 2, "stopped"), Unreached("Lion", 1, "keeps circling")]
+    assert unreached_message(runs, "First.") == (
+        "First.\nAdam from starts 1 and 3 keeps circling.\nAdam from start 2 stopped.\n"
+        "Lion from start 1 keeps circling.")
+    assert unreached_message([]) is None

@@ -208,7 +208,9 @@ def test_default_page(default_app):
         [OPTIMIZERS[o].label for o in opts for _ in p.starts]
     assert [r["start"] for r in table_rows] == \
         [f"{i + 1} {fmt_point(s)}" for _ in opts for i, s in enumerate(p.starts)]
-    assert {r["lr"] for r in table_rows} == {"0.01"}
+    # each optimizer's own rate: the preset's 0.01 for GD and momentum, Adam's the domain's
+    # width / 100 = 10 / 100
+    assert [r["lr"] for r in table_rows] == ["0.01"] * 6 + ["0.1"] * 3
 
 
 def test_default_page_numbers_match_hand_made_gradient_descent_and_momentum(default_app):
@@ -269,7 +271,13 @@ def test_every_preset_renders(preset_app, key):
     assert starts == list(p.starts)
     remove = [b.key for b in at.button if b.label == "✕"]
     assert remove == [f"rm_{i}" for i in range(len(p.starts))]          # one per start
-    assert p.lr in cfg.LR_GRID and at.select_slider(key="lr").value == p.lr
+    # picking the preset gives each optimizer its rate: GD the preset's, Adam the width / 100
+    # (at least torch's 1e-3) unless the preset lists a measured one
+    width = max(hi - lo for lo, hi in p.domain)
+    adam = dict(p.rates).get("adam") or cfg.snap_lr(max(width / 100, 1e-3))
+    assert p.lr in cfg.LR_GRID and at.select_slider(key="lr_gd").value == p.lr
+    assert at.select_slider(key="lr_adam").value == adam
+    assert [r["lr"] for r in rows(at)] == [f"{v:g}" for v in (p.lr, adam) for _ in p.starts]
     assert at.number_input(key="steps").value == cfg.for_preset(key).steps <= p.steps
     if p.n == 2:
         assert at.checkbox(key="logc").value == p.log_color
@@ -323,9 +331,9 @@ def test_invalid_expression_shows_one_error_and_keeps_the_last_good_loss(custom_
 
 def test_learning_rate_changes_gd_first_step_on_the_quartic():
     at = new_app({"p": "quartic", "o": "gd", "n": "1"})
-    assert at.select_slider(key="lr").value == 0.001
+    assert at.select_slider(key="lr_gd").value == 0.001
     for lr in (0.001, 0.002):
-        at.select_slider(key="lr").set_value(lr).run()
+        at.select_slider(key="lr_gd").set_value(lr).run()
         assert_ok(at)
         table_rows = rows(at)
         assert len(table_rows) == 2
@@ -396,14 +404,21 @@ def test_large_learning_rate_diverges_on_the_bowl_at_the_right_step():
     assert [r["status"] for r in rows(at)] == [f"diverged at step {k}" for k in wide]
 
 
-def test_ticking_own_learning_rate_starts_from_the_current_shared_rate():
+def test_an_added_optimizer_starts_from_its_suited_rate_and_the_others_keep_theirs():
     at = new_app({"o": "gd", "n": "20"})
-    at.select_slider(key="lr").set_value(0.02).run()
-    shared = rows(at)
-    at.checkbox(key="lr_on_gd").check().run()
+    at.select_slider(key="lr_gd").set_value(0.02).run()
+    gd = rows(at)
+    at.multiselect(key="opts").set_value(["gd", "adam", "nesterov"]).run()
     assert_ok(at)
-    assert at.select_slider(key="lr_gd").value == 0.02
-    assert rows(at) == shared
+    # Himmelblau on [-5, 5]^2: Adam the width / 100 = 0.1, Nesterov half the preset's 0.01
+    assert [at.select_slider(key=f"lr_{o}").value for o in ("gd", "adam", "nesterov")] == \
+        [0.02, 0.1, 0.005]
+    assert rows(at)[:3] == gd
+    assert [s.label for s in at.select_slider] == ["Gradient descent", "Adam", "Nesterov"]
+    at.select_slider(key="lr_adam").set_value(0.003).run()
+    at.multiselect(key="opts").set_value(["gd"]).run()
+    at.multiselect(key="opts").set_value(["gd", "adam"]).run()     # added again: suited again
+    assert at.select_slider(key="lr_adam").value == 0.1
 
 
 def test_optimizer_list_changes_the_table():
@@ -445,13 +460,12 @@ def test_query_string_restores_the_configuration():
     assert [[at.slider(key=f"st_{i}_{j}").value for j in range(2)] for i in range(2)] == \
         [[1, 1], [-2, 1.5]]
     assert at.multiselect(key="opts").value == ["gd", "adam"]
-    assert at.select_slider(key="lr").value == 0.05
+    assert at.select_slider(key="lr_gd").value == 0.05          # lr=: every optimizer but Adam
     assert at.number_input(key="steps").value == 40
     assert at.selectbox(key="sched").value == "exponential"
     assert at.number_input(key="sp_exponential_k").value == 0.05
     assert at.number_input(key="hp_adam_beta1").value == 0.8
     assert at.number_input(key="hp_adam_beta2").value == 0.999      # untouched: the default
-    assert at.checkbox(key="lr_on_adam").value is True and not at.checkbox(key="lr_on_gd").value
     assert at.select_slider(key="lr_adam").value == 0.1
     assert at.checkbox(key="logc").value is True
     # the table: GD with lr_t = 0.05 e^{-0.05 t} on x^2 + 3 y^2, worked out by hand
@@ -470,7 +484,7 @@ def test_query_string_restores_the_configuration():
 
 def test_link_round_trip_reproduces_the_table():
     at = new_app()
-    at.select_slider(key="lr").set_value(0.02)
+    at.select_slider(key="lr_gd").set_value(0.02)
     at.multiselect(key="opts").set_value(["gd", "nesterov", "adam"])
     at.number_input(key="steps").set_value(120)
     at.selectbox(key="sched").set_value("inverse_time")
@@ -479,21 +493,22 @@ def test_link_round_trip_reproduces_the_table():
     at.run()
     at.number_input(key="hp_nesterov_momentum").set_value(0.8)
     at.number_input(key="sp_inverse_time_k").set_value(0.02)
-    at.checkbox(key="lr_on_adam").check()
-    at.run()
     at.select_slider(key="lr_adam").set_value(0.005).run()
     assert_ok(at)
     q = dict(at.query_params)
-    assert {k: q.get(k) for k in ("lr", "n", "o", "sch", "sp.k", "h.nesterov.momentum",
-                                  "lr.adam", "logy")} == \
-        {"lr": "0.02", "n": "120", "o": "gd,nesterov,adam", "sch": "inverse_time",
-         "sp.k": "0.02", "h.nesterov.momentum": "0.8", "lr.adam": "0.005", "logy": "1"}
+    # rates: GD 0.02, Nesterov its suited 0.005 (half of 0.01), Adam 0.005: the link's lr is the
+    # rate most of them share, lr.gd the other one
+    assert {k: q.get(k) for k in ("lr", "lr.gd", "lr.adam", "n", "o", "sch", "sp.k",
+                                  "h.nesterov.momentum", "logy")} == \
+        {"lr": "0.005", "lr.gd": "0.02", "lr.adam": None, "n": "120", "o": "gd,nesterov,adam",
+         "sch": "inverse_time", "sp.k": "0.02", "h.nesterov.momentum": "0.8", "logy": "1"}
     assert q["s"].startswith("1,0;")
     again = new_app(q)
     assert not link_warnings(again)
     assert table(again).equals(table(at))
     assert same(charts(again)[2], charts(at)[2])
-    for kind, key in [("select_slider", "lr"), ("multiselect", "opts"), ("number_input", "steps"),
+    for kind, key in [("select_slider", "lr_gd"), ("select_slider", "lr_nesterov"),
+                      ("multiselect", "opts"), ("number_input", "steps"),
                       ("selectbox", "sched"), ("number_input", "hp_nesterov_momentum"),
                       ("number_input", "sp_inverse_time_k"), ("select_slider", "lr_adam"),
                       ("checkbox", "logy"), ("checkbox", "logc"), ("slider", "st_0_0")]:
@@ -532,7 +547,7 @@ def test_bad_query_strings_warn_once_per_bad_parameter(query, bad):
 
 def test_an_invalid_link_loss_keeps_the_other_parameters():
     at = new_app({"f": "__import__('os')", "lr": "0.1", "o": "gd", "n": "30"})
-    assert at.select_slider(key="lr").value == 0.1
+    assert at.select_slider(key="lr_gd").value == 0.1
     assert at.multiselect(key="opts").value == ["gd"]
     assert at.number_input(key="steps").value == 30
 
@@ -600,7 +615,7 @@ def test_domain_changes_keep_starts_inside_and_a_bad_domain_keeps_the_last_good_
 
 # ---------------------------------------------------------------- per-optimizer parameters
 
-def test_own_learning_rate_and_hyper_parameter_change_only_their_optimizer():
+def test_a_learning_rate_and_a_hyper_parameter_change_only_their_optimizer():
     at = new_app({"p": "bowl", "o": "gd,momentum", "n": "3"})
     base = rows(at)
     assert [r["lr"] for r in base] == ["0.1", "0.1"]
@@ -608,8 +623,7 @@ def test_own_learning_rate_and_hyper_parameter_change_only_their_optimizer():
     grad = lambda p: 2 * np.asarray(p)                                       # noqa: E731
     expect_row(base[0], gd_run(grad, (1.5, 1.0), [0.1] * 3), f)
     expect_row(base[1], momentum_run(grad, (1.5, 1.0), 0.1, 0.9, 3), f)
-    at.checkbox(key="lr_on_gd").check().run()
-    assert at.select_slider(key="lr_gd").value == 0.1     # starts at the shared rate
+    assert [at.select_slider(key=f"lr_{o}").value for o in ("gd", "momentum")] == [0.1, 0.1]
     at.select_slider(key="lr_gd").set_value(0.2).run()
     assert_ok(at)
     own = rows(at)
@@ -618,7 +632,8 @@ def test_own_learning_rate_and_hyper_parameter_change_only_their_optimizer():
     gd = gd_run(grad, (1.5, 1.0), [0.2] * 3)
     assert gd[-1] == pytest.approx([1.5 * 0.6 ** 3, 0.6 ** 3])
     expect_row(own[0], gd, f)
-    assert at.query_params["lr.gd"] == "0.2"
+    # two rates, one each: the link's lr is the first optimizer's, lr.momentum the other
+    assert (at.query_params["lr"], at.query_params["lr.momentum"]) == ("0.2", "0.1")
     at.number_input(key="hp_momentum_momentum").set_value(0.5).run()
     assert_ok(at)
     hyper = rows(at)
@@ -626,8 +641,8 @@ def test_own_learning_rate_and_hyper_parameter_change_only_their_optimizer():
     expect_row(hyper[1], momentum_run(grad, (1.5, 1.0), 0.1, 0.5, 3), f)
     assert hyper[1]["final loss"] != base[1]["final loss"]
     assert at.query_params["h.momentum.momentum"] == "0.5"
-    at.checkbox(key="lr_on_gd").uncheck().run()            # back to the shared rate
-    assert rows(at)[0] == base[0]
+    at.select_slider(key="lr_gd").set_value(0.1).run()     # back to momentum's rate
+    assert rows(at)[0] == base[0] and "lr.momentum" not in at.query_params
 
 
 # ---------------------------------------------------------- widget state of hidden widgets
@@ -673,15 +688,14 @@ def test_an_optimizer_keeps_its_settings_when_removed_and_added_back():
     at = new_app({"o": "gd"})
     at.multiselect(key="opts").set_value(["gd", "adam"]).run()
     at.number_input(key="hp_adam_beta1").set_value(0.5)
-    at.checkbox(key="lr_on_adam").check().run()
-    at.select_slider(key="lr_adam").set_value(0.1).run()
-    assert at.query_params["h.adam.beta1"] == "0.5" and at.query_params["lr.adam"] == "0.1"
+    at.select_slider(key="lr_adam").set_value(0.005).run()
+    assert at.query_params["h.adam.beta1"] == "0.5" and at.query_params["lr.adam"] == "0.005"
     at.multiselect(key="opts").set_value(["gd"]).run()
-    assert "h.adam.beta1" not in at.query_params
+    assert "h.adam.beta1" not in at.query_params and "lr.adam" not in at.query_params
     at.multiselect(key="opts").set_value(["gd", "adam"]).run()
     assert_ok(at)
     assert at.number_input(key="hp_adam_beta1").value == 0.5
-    assert at.checkbox(key="lr_on_adam").value is True
+    # the learning rate starts again from Adam's suited one, the width / 100 = 10 / 100
     assert at.select_slider(key="lr_adam").value == 0.1
     assert [r["lr"] for r in rows(at) if r["optimizer"] == "Adam"] == ["0.1"] * 3
 

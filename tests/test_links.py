@@ -64,7 +64,7 @@ def test_a_links_learning_rate_is_kept_exactly():
     # x^2 + 25 y^2 under gradient descent: y is multiplied by 1 - 50 lr per step. At the grid's
     # 0.04 it flips sign forever; the link's 0.039 (factor -0.95) converges.
     at = new_app({"p": "ill_conditioned", "o": "gd", "lr": "0.039", "n": "100"})
-    assert at.select_slider(key="lr").value == 0.039
+    assert at.select_slider(key="lr_gd").value == 0.039
     (row,) = [r for r in at.dataframe[0].value.to_dict("records") if r["start"].startswith("1 ")]
     assert row["lr"] == "0.039"
     x0, y0 = PRESETS["ill_conditioned"].starts[0]

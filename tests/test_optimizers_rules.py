@@ -83,3 +83,26 @@ def test_adamw_is_adam_composed_with_decoupled_decay():
     decayed_gd = with_decoupled_weight_decay(OPTIMIZERS["gd"].update, 0.5)
     step, _ = decayed_gd(g, (), 0.1, 0, x)
     np.testing.assert_allclose(step, -0.1 * g - 0.05 * x)
+
+
+def _every_param():
+    from optimizers import SCHEDULES
+    from optimizers.schedules import LR, WARMUP
+    return ([(name, p) for name, spec in OPTIMIZERS.items() for p in spec.params]
+            + [(name, p) for name, kind in SCHEDULES.items() for p in kind.params]
+            + [("schedule", LR), ("schedule", WARMUP)])
+
+
+@pytest.mark.parametrize("owner, param", _every_param(), ids=lambda v: getattr(v, "name", v))
+def test_every_parameter_has_a_plain_words_label_besides_its_name(owner, param):
+    label = param.label
+    assert label.strip() == label and len(label) >= 8, (owner, param.name, label)
+    assert label.lower() != param.name.lower() and " " in label    # words, not the keyword
+    assert param.help and param.help != label
+
+
+def test_the_issues_three_parameters_say_what_they_do():
+    labels = {p.name: p.label for p in OPTIMIZERS["momentum"].params + OPTIMIZERS["adam"].params}
+    assert labels["dampening"] == "Dampening τ: share of the new gradient left out of momentum"
+    assert labels["weight_decay"] == "Weight decay λ (pull towards 0)"
+    assert labels["amsgrad"] == "AMSGrad: never let the step size grow"

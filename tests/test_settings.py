@@ -306,8 +306,13 @@ def test_a_preset_with_another_expression_becomes_custom():
 
 def test_base_settings_fill_missing_parameters():
     base = cfg.for_preset("quartic", steps=12)
+    assert base.lr_overrides != ()                  # Adam has its own rate on the quartic
     s, problems = from_query({"lr": "0.2"}, base=base)
-    assert problems == [] and s == replace(base, lr=0.2)
+    # lr= sets the rate of every chosen optimizer the link gives no lr.<name>: all three here
+    assert problems == [] and s == replace(base, lr=0.2, lr_overrides=())
+    assert [s.lr_for(o) for o in s.optimizers] == [0.2, 0.2, 0.2]
+    s, problems = from_query({"n": "40"}, base=base)
+    assert problems == [] and s == replace(base, steps=40)      # no lr=: the rates stay
 
 
 def test_query_lr_is_kept_exactly():
@@ -383,9 +388,12 @@ def test_every_bad_parameter_is_reported_once_and_the_good_ones_apply():
          "seed": "5", "res": "120", "lr.gd": "0.1"}
     s, problems = from_query(q)
     assert len(problems) == 5, problems
-    assert (s.seed, s.resolution, s.lr_overrides) == (5, 120, (("gd", 0.1),))
-    assert (s.lr, s.steps, s.optimizers, s.domain, s.hyper) == \
-        (DEFAULT.lr, DEFAULT.steps, DEFAULT.optimizers, DEFAULT.domain, ())
+    assert (s.seed, s.resolution, s.lr_for("gd")) == (5, 120, 0.1)
+    # the bad lr= is ignored: the other optimizers keep the rates they had (0.01, 0.1)
+    assert [s.lr_for(o) for o in ("momentum", "adam")] == [0.01, 0.1] == \
+        [DEFAULT.lr_for(o) for o in ("momentum", "adam")]
+    assert (s.steps, s.optimizers, s.domain, s.hyper) == \
+        (DEFAULT.steps, DEFAULT.optimizers, DEFAULT.domain, ())
 
 
 def test_any_text_never_raises():

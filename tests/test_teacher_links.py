@@ -24,8 +24,8 @@ WIDGET = {
     "domain": ("number_input", "d0lo"),
     "starts": ("slider", "st_0_0"),
     "opts": ("multiselect", "opts"),
-    "lr": ("select_slider", "lr"),
-    "hyper": ("checkbox", "lr_on_gd"),
+    "lr": ("select_slider", "lr_gd"),
+    "hyper": ("number_input", "hp_gd_weight_decay"),
     "schedule": ("selectbox", "sched"),
     "steps": ("number_input", "steps"),
     "seed": ("number_input", "seed"),
@@ -185,7 +185,7 @@ def test_bad_teacher_values_in_a_link_are_reported_on_the_page():
     shown = problems(at)
     assert any("hide=" in m and "no control 'bogus'" in m for m in shown), shown
     assert any("title=" in m and "longer than 80" in m for m in shown), shown
-    assert widget(at, "select_slider", "lr") is not None    # the bad hide= hides nothing
+    assert widget(at, "select_slider", "lr_gd") is not None    # the bad hide= hides nothing
 
 
 def test_the_readmes_teacher_links_are_valid():
