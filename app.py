@@ -961,7 +961,10 @@ def results_table(result: dict, s: cfg.Settings) -> None:
         else:
             status = "still moving" if r.final_gradient_norm > 1e-3 else "stopped (flat)"
             o = s.optimizers.index(r.optimizer)
-            noisy = r.optimizer == "sgd" and s.options().get("sgd", {}).get("noise", 1.0) > 0
+            # noisy gradients: sgd's noise, or mini-batches
+            noisy = (s.batch_size(n_rows, r.optimizer) < n_rows if n_rows else
+                     base_name(r.optimizer) == "sgd"
+                     and s.options().get(r.optimizer, {}).get("noise", 1.0) > 0)
             unreached.append(advice.Unreached(label, r.start_index + 1, advice.why_not_reached(
                 r.final_point, run.values[o, r.start_index], r.final_step, s.steps,
                 r.final_gradient_norm, result["minima"], result["critical"], s.domain, noisy)))
@@ -991,7 +994,7 @@ def results_table(result: dict, s: cfg.Settings) -> None:
     if message:
         st.warning(_plain(message))
     message = advice.unreached_message(unreached, None if result["minima"] else advice.no_minimum(
-        bool(s.preset), get_quadratic(s.expression)))
+        bool(s.preset), get_quadratic(loss_key(s))))
     if message:
         st.info(_plain(message))
     if stuck:
