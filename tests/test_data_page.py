@@ -112,7 +112,7 @@ def test_the_linear_scaling_rule_multiplies_the_rate_by_batch_over_base_batch():
     lr = player_data(at)["inspect"]["lr"]
     np.testing.assert_allclose(lr, 0.08 * 8 / 32)
     caption = " ".join(c.value for c in at.sidebar.caption)
-    assert "0.08 × 0.25 = 0.02" in caption
+    assert "γ used = γ × 8 / 32: each rate × 0.25" in caption
     table = at.dataframe[0].value
     assert list(table["lr"]) == ["0.02"] and list(table["batch"]) == ["8"]
     assert list(table["epochs"]) == ["0.8"]            # 20 steps of ceil(200 / 8) = 25 a pass

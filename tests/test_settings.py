@@ -98,9 +98,12 @@ def test_for_preset_takes_the_preset_values():
 
 def test_defaults_are_left_out_of_the_query():
     q = to_query(DEFAULT)
-    # the colour scale is automatic (for a preset: its own choice) until the person sets it
-    assert set(q) == DEFAULT_KEYS | {"p"}
+    # the colour scale is automatic (for a preset: its own choice) until the person sets it;
+    # the rates are always written (a link keeps them if the defaults change): gd and momentum
+    # share lr = 0.01, Adam's is the domain's width over 100, 10 / 100
+    assert set(q) == DEFAULT_KEYS | {"p", "lr.adam"}
     assert q["p"] == cfg.DEFAULT_PRESET
+    assert (q["lr"], q["lr.adam"]) == ("0.01", "0.1")
     assert to_query(replace(DEFAULT, log_color=True))["logc"] == "1"
     assert to_query(replace(DEFAULT, log_color=False))["logc"] == "0"
     custom = Settings(expression="x^2", preset=None, domain=((-1.0, 1.0),), starts=((0.5,),))
