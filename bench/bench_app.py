@@ -5,7 +5,8 @@ browser): the first run (cold caches), a rerun after a learning-rate change (new
 landscape), and a rerun in which nothing changed (target: about 55 ms, the closest Streamlit
 peer's page measured the same way). Also the size of the player's message, everything the page
 sends for its figures (target: under 1 MB for every reachable configuration; the largest one is
-all 10 optimizers x 8 starts x 5000 steps at grid resolution 300).
+all 10 optimizers x 8 starts x 5000 steps at grid resolution 300). Two views of the data mode at
+100,000 rows (least squares, logistic regression) show what a rerun costs there.
 """
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ VIEWS = {
     "default view": {},
     "Rosenbrock, 10 optimizers x 8 starts x 5000 steps, res 300":
         {"p": "rosenbrock", "o": ALL, "s": EIGHT_STARTS, "n": "5000", "res": "300"},
+    "least squares, 100,000 rows, gd + sgd batch 32, 500 steps":
+        {"data": "linear", "rows": "100000", "o": "gd,sgd", "b.sgd": "32", "n": "500"},
+    "logistic, 100,000 rows, gd + sgd batch 32, 500 steps":
+        {"data": "classes", "rows": "100000", "o": "gd,sgd", "b.sgd": "32", "n": "500"},
 }
 
 
@@ -48,7 +53,7 @@ def main() -> None:
         first = _timed(at)
         moves = []
         for lr in (0.002, 0.003, 0.002, 0.003):
-            at.select_slider(key="lr").set_value(lr)
+            at.select_slider(key="lr_gd").set_value(lr)     # gradient descent's own rate
             moves.append(_timed(at))
         same = [_timed(at) for _ in range(10)]
         size = _message_bytes(at)

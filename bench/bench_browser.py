@@ -44,7 +44,7 @@ def _first_figure(context, url: str) -> tuple[float, float, int]:
 
 
 def _latency(page, moves: int = 7) -> list[float]:
-    slider = page.get_by_role("slider", name="Learning rate γ (log scale, shared)")
+    slider = page.get_by_role("slider", name="Gradient descent")     # GD's own rate
     out = []
     for i in range(moves):
         key = page.evaluate("() => window.__descentPlayer.pathsKey")
