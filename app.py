@@ -721,13 +721,12 @@ def optimizer_panel() -> None:
         runs = list(OPTIMIZERS) + [o for o in ss.opts if o not in OPTIMIZERS]   # + gd#2 ...
         st.multiselect("Optimizers", runs, key="opts", disabled=locked, on_change=_on_opts,
                        format_func=_run_title)
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        c1.selectbox("Compare: another run of", list(OPTIMIZERS), key="add_run",
+        st.selectbox("Compare: another run of", list(OPTIMIZERS), key="add_run",
                      format_func=lambda o: OPTIMIZERS[o].label, disabled=locked,
                      help="The same optimizer again with other settings (its learning rate, "
                           "parameters or batch size): e.g. GD at three learning rates, or SGD "
                           "at batch sizes 1, 16 and full.")
-        c2.button("Add run", on_click=_add_run, disabled=locked or len(ss.opts) >= MAX_RUNS)
+        st.button("Add run", on_click=_add_run, disabled=locked or len(ss.opts) >= MAX_RUNS)
     drawn, locked = _control("lr")
     if drawn and ss.opts:   # hidden: their values are kept in ss.keep (_get)
         st.caption("Learning rate γ of each optimizer (log scale)")
@@ -808,7 +807,8 @@ def run_panel() -> None:
         st.number_input("Steps", *cfg.STEPS_RANGE, step=1, key="steps", disabled=locked)
     drawn, locked = _control("seed")
     if drawn:
-        st.number_input("Seed (for SGD's noise)", *cfg.SEED_RANGE, step=1, key="seed",
+        st.number_input("Seed (SGD's noise; the order of the mini-batches)" if ss.get("mode") == DATA
+                        else "Seed (for SGD's noise)", *cfg.SEED_RANGE, step=1, key="seed",
                         disabled=locked)
 
 

@@ -591,7 +591,9 @@ class Player {
   // model at the current step as a curve on a canvas over it (drawModel).
   async drawData() {
     const Plotly = window.Plotly, d = this.data;
+    const had = this.lower.classList.contains("dp-has-data");
     this.lower.classList.toggle("dp-has-data", !!(d && d.x));
+    if (had !== this.lower.classList.contains("dp-has-data") && this.lossPlot._fullLayout) Plotly.Plots.resize(this.lossPlot);
     this.dataNote.textContent = d ? [d.x && d.shown < d.rows ? `data view: ${d.shown.toLocaleString("en")} of ${d.rows.toLocaleString("en")} rows drawn` : "", d.note].filter(Boolean).join(" · ") : "";
     if (!d || !d.x) { Plotly.purge(this.dataPlot); this.dataOverlay.clear(); return; }
     const labels = d.kind === "labels";
@@ -762,7 +764,7 @@ class Player {
 
   drawArrows(k) {
     const num = this.inspectorNumbers(k), o = this.mapOverlay;
-    if (!num || !num.x || !num.xn || this.hidden.has(this.insp.optimizer)) return;
+    if (!num || !num.x || !num.xn || this.hidden.has(this.insp.name || this.insp.optimizer)) return;
     const ctx = o.ctx, oneD = num.n === 1;
     const P = (pt) => (oneD ? [o.px(pt[0]), o.py(this.paths.valuesArr[this.insp.run * this.paths.t1 + k])] : [o.px(pt[0]), o.py(pt[1])]);
     const [x0, y0] = P(num.x);
@@ -792,7 +794,7 @@ class Player {
     const vars = this.land ? this.land.variables : ["x"];
     const run = this.paths.runs[d.run];
     const head = el("div", "dp-ins-title");
-    head.textContent = `Step inspector: ${d.label} · start ${run ? run.start + 1 : ""} · step ${k}` + (num.xn ? ` → ${k + 1}` : " (last point)");
+    head.textContent = `Step inspector: ${run ? run.label : d.label} · start ${run ? run.start + 1 : ""} · step ${k}` + (num.xn ? ` → ${k + 1}` : " (last point)");
     box.appendChild(head);
     if (!num.x || !num.x.every(Number.isFinite)) { box.appendChild(el("div", "dp-ins-line", "This run has diverged: no finite point at this step.")); return; }
     const lines = this.equations(d, num, k, vars);

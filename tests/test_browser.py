@@ -330,10 +330,14 @@ def test_page_draws_updates_plays_and_survives_a_bad_loss(session):
         assert steps["map"] == steps["surface"] == steps["loss"] == 200, steps
         assert steps["label"] == "step 200 of 200"
         # GD from start 1 (0, 0), lr 0.01: its marker is drawn at the point written out here
+        # (Adam, black, ends at the same minimum on top of it: hidden by its legend chip first)
         x, y = gd_path(himmelblau_grad, (0.0, 0.0), 0.01, 200)[-1]
+        adam = page.locator(".dp-chip", has_text="Adam")
+        adam.click()
         pixel = map_pixel(page, x, y)
         assert pixel["rgba"][3] > 200 and \
             np.abs(np.array(pixel["rgba"][:3]) - hex_rgb("#0072B2")).max() < 40, pixel
+        adam.click()
         # The 3-D paths are projected onto a canvas over the scene: where plotly.js itself puts a
         # point of the scene (annotations at (3, 2) on the floor and at (0, 0) at its loss,
         # (0 + 0 - 11)^2 + (0 + 0 - 7)^2 = 170).

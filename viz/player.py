@@ -22,6 +22,8 @@ import json
 
 import numpy as np
 
+from optimizers import base_name
+
 from .colors import POINT_KINDS, optimizer_colors, optimizer_label, start_dash, start_symbol
 from .figures import create_contour_figure, create_curve_figure, create_surface_figure
 from .grid import log_offset
@@ -237,9 +239,10 @@ def inspect_part(run, optimizer: int, start: int) -> Part:
               for k, v in run.states.get(name, {}).items()}
     hyper = {k: (float(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
                  else v) for k, v in run.hyper.get(name, {}).items()}
+    base = base_name(name)                  # a second run of an optimizer, gd#2: gd's rule
     header = {
         "run": optimizer * np.asarray(run.diverged_at).shape[1] + start,
-        "optimizer": name, "label": optimizer_label(name), "hyper": hyper,
+        "optimizer": base, "name": name, "label": optimizer_label(base), "hyper": hyper,
         "x": blobs.add(Blob(np.asarray(run.points)[optimizer, start], "f8")),
         "g": blobs.add(Blob(np.asarray(run.gradients)[optimizer, start], "f8")),
         "value": blobs.add(Blob(np.asarray(run.values)[optimizer, start], "f8")),
