@@ -132,6 +132,11 @@ def test_compare_runs_of_gd_at_three_rates_each_follow_the_closed_form():
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["Gradient descent lr 0.01", "Gradient descent lr 0.035",
                                         "Gradient descent lr 0.045"]
+    # the inspector of the second run: gd's rule (its equations), the run's own rate
+    at.selectbox(key="inspect").set_value((1, 0)).run()
+    inspect = player_data(at)["inspect"]
+    assert (inspect["optimizer"], inspect["name"]) == ("gd", "gd#2")
+    np.testing.assert_allclose(inspect["lr"], 0.035)
 
 
 def test_sgd_at_batch_sizes_1_16_and_full_and_the_link_keeps_them():
