@@ -130,7 +130,7 @@ def get_run(s: cfg.Settings):
     params = dict(s.schedule_params)
     rows = getattr(loss, "n_rows", None) if s.data else None
     # with data, the linear scaling rule multiplies each run's rate (by 1 when it is off)
-    lr = {o: schedules.make(s.schedule, lr=s.lr_for(o) * s.lr_factor(rows, o),
+    lr = {o: schedules.make(s.schedule, lr=s.rate(o, rows),
                             warmup=s.warmup, **params) for o in s.optimizers}
     batch = {o: s.batch_size(rows, o) for o in s.optimizers} if rows else None
     return simulate(loss, list(s.optimizers), starts=[list(p) for p in s.starts], steps=s.steps,
@@ -174,7 +174,7 @@ def compute(s: cfg.Settings) -> dict:
     rows = summarize(run, minima=minima or None, tol=1e-3 * width)
     crit = tuple((p, kind) for p, _, kind in critical if kind != "minimum" or not minima)
     n_rows = getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
-    lr_labels = {o: f"{s.lr_for(o) * s.lr_factor(n_rows, o):g}" for o in s.optimizers}
+    lr_labels = {o: f"{s.rate(o, n_rows):g}" for o in s.optimizers}
     paths = viz.player.paths_part(run, s.domain, log_loss=s.log_loss, lr_labels=lr_labels,
                                   labels=cfg.run_labels(s, viz.optimizer_label, n_rows),
                                   epochs=s.epochs, key=repr(s))
@@ -202,6 +202,7 @@ def get_data_part(key: tuple) -> viz.player.Part:
     return viz.player.data_part(loss, get_model(key), key=repr(key))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
 def get_model(key: tuple):
     """The model a dataset loss fits (``viz.model.DataModel``) or why none is drawn (text)."""
     loss = loss_for(key)
@@ -269,7 +270,7 @@ def _control(name: str) -> tuple[bool, bool]:
 
 def _load(s: cfg.Settings) -> None:
     """Put settings ``s`` into the widgets' session-state keys."""
-    ss.preset = s.preset or CUSTOM
+    _put("preset", s.preset or CUSTOM)     # kept while not drawn (the data mode)
     ss.expr = ss.good_expr = s.expression
     _set_domain(s.domain)
     _set_starts(s.starts)
@@ -285,7 +286,7 @@ def _load(s: cfg.Settings) -> None:
         ss.dataset = cfg.UPLOAD if s.data.startswith(cfg.UPLOAD) else s.data
         _put("rows", s.rows)
         _put("dseed", s.data_seed)
-        ss.batch = s.batch or cfg.DATA_ROWS_RANGE[1]   # fitted to the rows when drawn
+        ss.batch = s.batch                   # 0: full batch (whatever the rows)
         ss.lrscale = bool(s.base_batch)
         _put("lrb", s.base_batch or 32)
         ss.ep = s.epochs
@@ -352,7 +353,7 @@ def _on_preset() -> None:
 def _suited_lrs(optimizers) -> dict[str, float]:
     """The suited learning rates of ``optimizers`` for the loss on the page now: the preset's,
     or a typed loss's or a dataset's on the current domain."""
-    preset = ss.preset if ss.preset != CUSTOM and ss.get("mode") != DATA else None
+    preset = _preset() if ss.get("mode") != DATA else None
     plain = cfg.DATA_LR.get(ss.get("source", ""), cfg.TYPED_LR) if ss.get("mode") == DATA \
         else cfg.TYPED_LR
     return cfg.suited_lrs(optimizers, preset, ss.good_domain, plain)
@@ -387,9 +388,15 @@ def _on_reset() -> None:
         ss.steps = s.steps
 
 
+def _preset() -> str | None:
+    """The preset shown, None for a typed loss (the selectbox's value, kept while not drawn)."""
+    value = _get("preset") if "preset" in ss or "preset" in _kept() else CUSTOM
+    return None if value == CUSTOM else value
+
+
 def _on_expr() -> None:
-    if ss.preset != CUSTOM and ss.expr.strip() != PRESETS[ss.preset].expression:
-        ss.preset = CUSTOM
+    if _preset() and ss.expr.strip() != PRESETS[_preset()].expression:
+        _put("preset", CUSTOM)
 
 
 def _add_start(point=None) -> None:
@@ -455,7 +462,7 @@ def _data_fields() -> dict:
     if ss.get("mode") != DATA:
         return {}
     n = ss.get("n_rows") or int(_get("rows"))
-    batch = min(int(ss.batch), n)
+    batch = int(ss.batch)
     own = tuple((o, int(_get(f"b_{o}"))) for o in ss.opts if int(_get(f"b_{o}") or 0))
     return {"data": ss.source, "rows": int(_get("rows")), "data_seed": int(_get("dseed")),
             "batch": 0 if batch >= n else batch, "batches": own,
@@ -484,7 +491,7 @@ def _settings_from_widgets() -> cfg.Settings:
     sched_params = tuple((p.name, _get(f"sp_{ss.sched}_{p.name}"))
                          for p in SCHEDULES[ss.sched].params
                          if _get(f"sp_{ss.sched}_{p.name}") != p.default)
-    preset = ss.preset if ss.preset != CUSTOM else None
+    preset = _preset() if ss.get("mode") != DATA else None
     return cfg.with_rates(cfg.Settings(
         expression=ss.good_expr, preset=preset, domain=ss.good_domain,
         starts=tuple(_starts()), optimizers=tuple(ss.opts), lr=float(ss.lr_base),
@@ -537,6 +544,24 @@ def _on_upload() -> None:
     names = sorted(columns)
     ss.upload_note = (f"{len(next(iter(columns.values()))):,} rows, columns "
                       f"{', '.join(names)}")
+    try:
+        loss_for((ss.expr, source, 0, 0))
+    except InvalidExpression:            # the loss on the page does not fit these columns
+        ss.expr = ss.good_expr = suggested_loss(names)
+        ss.upload_note += f"; the loss was set to {ss.expr} (the last one does not fit them)"
+
+
+def suggested_loss(columns: list[str]) -> str:
+    """A per-sample loss over an upload's columns: least squares of the last column (``y`` if
+    there is one) on the first other one (``x`` if there is one), or the mean of one column."""
+    target = "y" if "y" in columns else columns[-1]
+    others = [c for c in columns if c != target]
+    w, b = next(pair for pair in (("w", "b"), ("p", "q"), ("u", "v"), ("k", "m"))
+                if not set(pair) & set(columns))
+    if not others:
+        return f"({w} - {target})^2"
+    feature = "x" if "x" in others else others[0]
+    return f"({w}*{feature} + {b} - {target})^2"
 
 
 def _compiled(text: str):
@@ -588,7 +613,7 @@ def loss_panel():
     if data:
         data_panel()
     if drawn and not data:
-        st.selectbox("Preset landscape", list(names), format_func=names.get, key="preset",
+        st.selectbox("Preset landscape", list(names), format_func=names.get, key=_draw("preset"),
                      on_change=_on_preset, disabled=locked)
     if drawn:
         columns = (", ".join(sorted(GENERATORS[ss.source].columns)) if data and ss.source in GENERATORS
@@ -612,12 +637,15 @@ def loss_panel():
         try:
             loss = _compiled(ss.good_expr)
         except InvalidExpression:   # evicted and refused now (e.g. a busy server): the default
-            d = cfg.for_dataset(cfg.DEFAULT_DATASET) if data else cfg.default_settings()
-            if data:
-                ss.source = d.data
-                _put("rows", d.rows)
-                _put("dseed", d.data_seed)
-            ss.good_expr = d.expression
+            if data and ss.source in ss.get("uploads", {}):    # an upload stays the data
+                ss.good_expr = suggested_loss(sorted(ss.uploads[ss.source]))
+            else:
+                d = cfg.for_dataset(cfg.DEFAULT_DATASET) if data else cfg.default_settings()
+                if data:
+                    ss.source = d.data
+                    _put("rows", d.rows)
+                    _put("dseed", d.data_seed)
+                ss.good_expr = d.expression
             loss = _compiled(ss.good_expr)
     ss.n_rows = getattr(loss, "n_rows", None)
     if loss.n != ss.dim:   # a new number of variables: a fresh domain and start
@@ -720,7 +748,7 @@ def optimizer_panel() -> None:
     if drawn:
         runs = list(OPTIMIZERS) + [o for o in ss.opts if o not in OPTIMIZERS]   # + gd#2 ...
         st.multiselect("Optimizers", runs, key="opts", disabled=locked, on_change=_on_opts,
-                       format_func=_run_title)
+                       format_func=_run_title, max_selections=MAX_RUNS)
         st.selectbox("Compare: another run of", list(OPTIMIZERS), key="add_run",
                      format_func=lambda o: OPTIMIZERS[o].label, disabled=locked,
                      help="The same optimizer again with other settings (its learning rate, "
@@ -737,22 +765,22 @@ def optimizer_panel() -> None:
                              disabled=locked,
                              help=f"{label}'s learning rate γ. It starts at a rate suited to "
                                   f"{label} on this landscape; Reset to defaults puts it back.")
-    drawn, locked = _control("hyper")
-    if not drawn:
-        return
+    drawn, locked = _control("hyper")                 # the runs' parameters
+    batch_drawn, batch_locked = _control("batch")     # and, with data, their own batch sizes
+    batch_drawn = batch_drawn and ss.get("mode") == DATA
     for o in ss.opts:
         spec = OPTIMIZERS[base_name(o)]
-        data = ss.get("mode") == DATA
-        if spec.params or data:
-            with st.expander(f"{_run_title(o)} settings"):
-                for p in spec.params:
-                    _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
-                if data:
-                    n = int(ss.n_rows)
-                    key = _draw(f"b_{o}")
-                    ss[key] = min(int(ss[key]), n)
-                    st.number_input(f"Batch size of this run (0: the shared one; {n:,}: "
-                                    "full batch)", 0, n, step=1, key=key, disabled=locked)
+        params = spec.params if drawn else ()
+        if not (params or batch_drawn):   # not drawn: values kept in ss.keep (_get)
+            continue
+        with st.expander(f"{_run_title(o)} settings"):
+            for p in params:
+                _param_widget(p, f"hp_{o}_{p.name}", disabled=locked)
+            if batch_drawn:
+                n = int(ss.n_rows)
+                st.number_input(f"Batch size of this run (0: the shared one; {n:,} or more: "
+                                "full batch)", 0, cfg.DATA_ROWS_RANGE[1], step=1,
+                                key=_draw(f"b_{o}"), disabled=batch_locked)
 
 
 def reset_button() -> None:
@@ -781,9 +809,9 @@ def batch_panel() -> None:
     if not drawn or ss.get("mode") != DATA:
         return
     n = int(ss.n_rows)
-    ss.batch = min(max(int(ss.batch), 1), n)
-    st.number_input(f"Batch size: rows per step (1 to {n:,}; {n:,} = full batch)", 1, n,
-                    step=1, key="batch", disabled=locked,
+    # 0 (or the rows or more) is the full batch, also after the number of rows changes
+    st.number_input(f"Batch size: rows per step (0 = full batch, all {n:,} rows)", 0,
+                    cfg.DATA_ROWS_RANGE[1], step=1, key="batch", disabled=locked,
                     help="Each epoch the rows are shuffled (seeded) and cut into batches; every "
                          "optimizer steps on the mean gradient of one batch. 1 is plain SGD.")
     st.checkbox("Scale the learning rate with the batch size (linear rule)", key="lrscale",
@@ -795,9 +823,9 @@ def batch_panel() -> None:
         ss.lrb = min(max(int(ss.lrb), 1), n)
         st.number_input("Base batch b₀ (the batch size γ is meant for)", 1, n, step=1,
                         key="lrb", disabled=locked)
-        b, b0 = min(int(ss.batch), n), int(ss.lrb)
-        st.caption(f"γ used = γ × {b} / {b0}: each rate × {b / b0:.4g} (a run with its own "
-                   "batch size: × its batch / b₀)")
+        b, b0 = min(int(ss.batch) or n, n), int(ss.lrb)
+        st.caption(f"γ used = γ × {b} / {b0}: each rate × {b / b0:.4g}, at most "
+                   f"{cfg.MAX_LR:g} (a run with its own batch size: × its batch / b₀)")
 
 
 def run_panel() -> None:
@@ -975,7 +1003,7 @@ def results_table(result: dict, s: cfg.Settings) -> None:
         rows.append({
             "status": status, "●": "●", "optimizer": label,
             "start": f"{r.start_index + 1} {_fmt_point(r.start)}",
-            "lr": numbers.number(s.lr_for(r.optimizer) * s.lr_factor(n_rows, r.optimizer)),
+            "lr": numbers.number(s.rate(r.optimizer, n_rows)),
             **({"batch": str(s.batch_size(n_rows, r.optimizer)),
                 "epochs": numbers.number(max(r.final_step, 0) / math.ceil(
                     n_rows / s.batch_size(n_rows, r.optimizer)))} if n_rows else {}),

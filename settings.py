@@ -70,6 +70,7 @@ CONTROLS: dict[str, str] = {
 # Learning rates on a log scale from 1e-5 to 10, with "nice" values (0.035, 5e-5, ...) in between.
 _MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9)
 LR_GRID = tuple(float(f"{m}e{k}") for k in range(-5, 1) for m in _MANTISSAS) + (10.0,)
+MAX_LR = LR_GRID[-1]               # also after the batch-size scaling rule
 
 
 def snap_lr(value: float) -> float:
@@ -173,12 +174,6 @@ class Settings:
     def lr_for(self, name: str) -> float:
         return dict(self.lr_overrides).get(name, self.lr)
 
-    def n_rows(self, uploaded: int | None = None) -> int | None:
-        """Rows of the data (an upload's count given by the page), None without data."""
-        if not self.data:
-            return None
-        return uploaded if self.data == UPLOAD else self.rows
-
     def batch_size(self, n_rows: int, name: str | None = None) -> int:
         """Rows per step of run ``name`` (default: the shared batch) on ``n_rows`` rows:
         capped at the rows, 0 meaning all of them."""
@@ -190,6 +185,11 @@ class Settings:
         if not n_rows or not self.base_batch:
             return 1.0
         return self.batch_size(n_rows, name) / self.base_batch
+
+    def rate(self, name: str, n_rows: int | None = None) -> float:
+        """The learning rate run ``name`` steps with: its own, times the scaling rule's factor on
+        a dataset of ``n_rows`` rows, at most MAX_LR (the schedules' limit)."""
+        return min(self.lr_for(name) * self.lr_factor(n_rows, name), MAX_LR)
 
     def options(self) -> dict[str, dict]:
         """Hyper-parameters per optimizer, as ``simulate(options=...)`` takes them."""
@@ -321,7 +321,7 @@ def to_query(s: Settings) -> dict[str, str]:
         q["logc"] = "1" if s.log_color else "0"
     if s.log_loss:
         q["logy"] = "1"
-    if s.data and s.data != UPLOAD:      # an upload stays in its session
+    if s.data and not s.data.startswith(UPLOAD):      # an upload stays in its session
         q["data"] = s.data
         q["rows"], q["dseed"] = str(s.rows), str(s.data_seed)
     if s.data:
@@ -493,6 +493,12 @@ def from_query(query: Mapping[str, str], base: Settings | None = None
         changes["hyper"] = tuple(hyper)
     if sched_params:
         changes["schedule_params"] = tuple(sched_params)
+    chosen = changes.get("optimizers", s.optimizers)
+    for name, _ in batches:
+        if name not in chosen:
+            problems.append(f"Ignored the link's b.{name[:40]}: {name[:40]} is not among the "
+                            "link's optimizers (o=...)")
+    batches = [(name, b) for name, b in batches if name in chosen]
     if batches:
         changes["batches"] = tuple(batches)
     for key, name, lo, hi in (("n", "steps", *STEPS_RANGE), ("seed", "seed", *SEED_RANGE),
@@ -604,7 +610,9 @@ def run_labels(s: Settings, label=None, n_rows: int | None = None) -> dict[str, 
     """A label per run of ``s``: the optimizer's label, and where the same optimizer runs more
     than once, what tells its runs apart ("GD lr 0.035", "SGD batch 16", "SGD full batch",
     "Momentum momentum=0.5"). ``label``: optimizer name -> its display name."""
-    label = label or (lambda o: OPTIMIZERS[o].label)
+    if label is None:
+        def label(o: str) -> str:   # with data, sgd's noise is its mini-batches: not "(noisy)"
+            return "SGD" if o == "sgd" and s.data else OPTIMIZERS[o].label
     groups: dict[str, list[str]] = {}
     for name in s.optimizers:
         groups.setdefault(base_name(name), []).append(name)
@@ -616,8 +624,8 @@ def run_labels(s: Settings, label=None, n_rows: int | None = None) -> dict[str, 
                 out[name] = label(base)
                 continue
             parts = []
-            if len({s.lr_for(n) for n in names}) > 1:
-                parts.append(f"lr {s.lr_for(name):g}")
+            if len({s.rate(n, n_rows) for n in names}) > 1:
+                parts.append(f"lr {s.rate(name, n_rows):g}")
             rows = n_rows or s.rows
             if s.data and len({s.batch_size(rows, n) for n in names}) > 1:
                 b = s.batch_size(rows, name)
@@ -627,7 +635,7 @@ def run_labels(s: Settings, label=None, n_rows: int | None = None) -> dict[str, 
                 if len(values) > 1:
                     parts.append(f"{p.name}={hyper.get((name, p.name), p.default)}")
             out[name] = " ".join([label(base)] + parts) if parts else (
-                f"{label(base)} #{names.index(name) + 1}")
+                f"{label(base)} #{name.partition('#')[2] or 1}")
     return out
 
 

@@ -195,7 +195,66 @@ def test_a_good_upload_becomes_the_data_and_a_loss_with_other_columns_is_refused
     data = player_data(at)["data"]
     assert data["rows"] == 50
     np.testing.assert_allclose(data["x"], np.arange(50) / 10, rtol=1e-6)
-    assert "upload" not in " ".join(at.query_params.get("data", []))   # not in the link
+    assert "data" not in at.query_params and "upload" not in str(dict(at.query_params))
     at.text_input(key="expr").set_value("(w*t + b - y)^2").run()       # no column t
     assert not at.exception and any("t" in e.value for e in at.error)
     assert player_data(at)["data"]["rows"] == 50                       # the last good loss
+
+
+def test_switching_to_data_mode_and_back_survives_reruns_and_adding_an_optimizer():
+    at = new_app({})
+    at.segmented_control(key="mode").set_value("data").run()
+    for _ in range(2):
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+    at.multiselect(key="opts").set_value(["gd", "momentum", "adam"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert player_data(at)["data"]["rows"] == 200
+    at.segmented_control(key="mode").set_value("formula").run()
+    at.run()
+    assert not at.exception and "data" not in player_data(at)
+    assert at.selectbox(key="preset").value == "himmelblau"
+
+
+def test_a_scaled_rate_is_capped_at_the_schedules_limit():
+    at = new_app({"data": "linear", "rows": "1000", "lrb": "1", "o": "gd", "n": "5"})
+    assert list(at.dataframe[0].value["lr"]) == ["10"]          # 0.05 x 1000 / 1, at most 10
+    np.testing.assert_allclose(player_data(at)["inspect"]["lr"], 10.0)
+
+
+def test_full_batch_stays_full_when_the_rows_change():
+    at = new_app({"data": "linear", "o": "gd,sgd", "b.sgd": "16", "n": "10"})
+    at.number_input(key="rows").set_value(1000).run()
+    assert not at.exception
+    runs = player_data(at)["paths"]["runs"]
+    assert [r["per_epoch"] for r in runs] == [1, math.ceil(1000 / 16)]
+    assert "b" not in at.query_params and at.query_params["b.sgd"] == "16"
+
+
+def test_a_links_batch_for_a_run_it_does_not_choose_is_reported():
+    at = new_app({"data": "linear", "o": "sgd", "b.sgd#2": "16", "n": "5"})
+    assert any("b.sgd#2" in t.value and "not among" in t.value for t in at.text)
+
+
+def test_runs_batch_sizes_follow_the_batch_control_of_a_teacher_link():
+    locked = new_app({"data": "linear", "o": "sgd", "n": "5", "lock": "batch"})
+    assert locked.number_input(key="b_sgd").disabled
+    no_params = new_app({"data": "linear", "o": "sgd", "n": "5", "hide": "hyper"})
+    assert no_params.number_input(key="b_sgd") is not None
+    assert not [w for w in no_params.number_input if w.key and w.key.startswith("hp_")]
+
+
+def test_identical_runs_are_numbered_by_their_names():
+    at = new_app({"f": "x^2 + 10*y^2", "o": "gd,gd#3", "n": "5", "s": "1,1"})
+    assert [r["label"] for r in player_data(at)["paths"]["runs"]] == ["GD #1", "GD #3"]
+
+
+def test_an_upload_that_does_not_fit_the_loss_gets_a_loss_over_its_columns():
+    at = new_app({"data": "linear", "n": "20"})
+    at.selectbox(key="dataset").set_value("upload").run()
+    rows = "\n".join(f"{i},{2 * i + 1}" for i in range(30))
+    at.file_uploader[0].set_value(("ac.csv", f"a,c\n{rows}\n".encode(), "text/csv")).run()
+    assert not at.exception and not at.sidebar.error
+    assert at.text_input(key="expr").value == "(w*a + b - c)^2"
+    data = player_data(at)["data"]
+    assert (data["rows"], data["feature"], data["target"]) == (30, "a", "c")

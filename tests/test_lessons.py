@@ -311,7 +311,7 @@ def test_batch_noise_lesson_numbers_from_a_plain_sgd_loop():
     assert all(n in text for n in ("0.0015", "52 of the 200", "95", "about 0.1", "15 times"))
     at = pick("batch_noise")
     shown = [r["optimizer"] for r in rows(at)]
-    assert shown == ["SGD (noisy) batch 1", "SGD (noisy) batch 16", "SGD (noisy) full batch"]
+    assert shown == ["SGD batch 1", "SGD batch 16", "SGD full batch"]   # no "(noisy)" with data
     _, _, X, y = _least_squares_sgd(200, 0.02, 0)
     fit = np.linalg.lstsq(X, y, rcond=None)[0]
     rises, ends = {}, {}
@@ -325,7 +325,7 @@ def test_batch_noise_lesson_numbers_from_a_plain_sgd_loop():
     final = {r["optimizer"]: r["final point"] for r in rows(at)}
     for batch, label in ((1, "batch 1"), (16, "batch 16"), (200, "full batch")):
         points, _, _, _ = _least_squares_sgd(batch, 0.02, 200)
-        assert final[f"SGD (noisy) {label}"] == fmt(points[-1])
+        assert final[f"SGD {label}"] == fmt(points[-1])
 
 
 def test_scaling_rule_lesson_numbers_from_a_plain_sgd_loop():

@@ -8,7 +8,7 @@ import sympy
 
 from landscapes import compile_dataset_loss, datasets
 from test_data_page import _evaluate
-from viz.model import DataModel, data_model, program
+from viz.model import MAX_OPS, DataModel, data_model, program
 
 DATA = datasets.make("linear", n=20, seed=1)
 w, b, x = sympy.symbols("w b x", real=True)
@@ -59,3 +59,12 @@ def test_a_program_refuses_symbols_and_functions_it_does_not_know():
     assert program(sympy.gamma(x), {x: ["x"]}) is None
     assert program(sympy.cos(x) ** 2, {x: ["x"]}) == [["x"], ["f", "cos", 1], ["c", 2.0],
                                                       ["f", "pow", 2]]
+
+
+def test_a_loss_too_long_to_read_has_no_model():
+    long = "+".join(f"sin({k}*w*x)" for k in range(1, 40))         # under 500 characters
+    loss = compile_dataset_loss(f"({long} - y)^2", DATA)
+    assert loss.expr.count_ops() > MAX_OPS
+    columns = [s for s in loss.expr.free_symbols if s.name in loss.columns]
+    found = data_model(loss.expr, loss.symbols, columns)
+    assert isinstance(found, str) and "too long" in found

@@ -35,6 +35,7 @@ FUNCTIONS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.exp: "e
              sympy.atan: "atan", sympy.asin: "asin", sympy.acos: "acos", sympy.Abs: "abs",
              sympy.sign: "sign", sympy.Max: "max", sympy.Min: "min"}
 MAX_TOKENS = 400
+MAX_OPS = 120         # longer losses are not read (each step below is linear in their size)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class DataModel:
 def data_model(expr, params, columns) -> DataModel | str:
     """The model in per-sample loss ``expr`` (parameters ``params``, data columns ``columns``:
     SymPy symbols), or a sentence saying why there is none."""
+    if expr.count_ops() > MAX_OPS:           # reading it stays cheap: no SymPy simplification
+        return "the model is not drawn over the data: the loss is too long to read a model from"
     data_terms = [t for t in sympy.Add.make_args(expr) if t.free_symbols & set(columns)]
     if len(data_terms) == 1:   # a penalty on the parameters alone (+ 0.1 w^2) is no model
         expr = data_terms[0]
@@ -81,13 +84,12 @@ def _squared_error(expr, columns):
         inner = expr.args[0]
     else:
         return None
-    terms = sympy.Add.make_args(sympy.expand(inner) if not isinstance(inner, sympy.Add) else inner)
-    for term in terms:
+    for term in sympy.Add.make_args(inner):
         coefficient, rest = term.as_coeff_Mul()
         if rest in columns and abs(coefficient) == 1:
-            model = (rest - inner) if coefficient > 0 else (inner + rest)
+            model = (rest - inner) if coefficient > 0 else (inner + rest)   # SymPy cancels ±y
             if rest not in model.free_symbols:
-                return sympy.simplify(model) if model.count_ops() < 50 else model, rest, "fit"
+                return model, rest, "fit"
     return None
 
 
@@ -102,7 +104,7 @@ def _logistic(expr, columns):
         return None
     argument = exps[0].args[0]
     for y in columns:
-        model = sympy.cancel(-argument / y)
+        model = -argument / y                  # a factor y of the product cancels by itself
         if y not in model.free_symbols and model.free_symbols:
             return model, y, "labels"
     return None
