@@ -21,6 +21,10 @@ DEFAULT_UIREVISION = "descent"
 LOG_COLOR_TITLE = "log10(loss − min + ε)"
 TEMPLATE = "plotly_white"
 PATH_LIFT = 0.015   # 3-D paths are drawn this fraction of the surface's height above it
+# x tick labels this many pixels below the axis: the first x label (at the left edge) then
+# clears the lowest y label, which is centred on the bottom edge (measured: they overlapped at
+# the corner on most presets' maps, e.g. "-2" under "-1" on Rosenbrock's)
+X_TICK_STANDOFF = 8
 
 
 # ----------------------------------------------------------------------------- validation helpers
@@ -214,7 +218,7 @@ def create_contour_figure(loss, domain, *, resolution=100, log_color: bool = Fal
     fig.update_layout(**_base_layout(height=height, uirevision=uirevision),
                       meta=dict(variables=list(variables), kind="contour"),
                       xaxis=dict(title=dict(text=a), range=list(domain[0]), showgrid=False,
-                                 zeroline=False),
+                                 zeroline=False, ticklabelstandoff=X_TICK_STANDOFF),
                       yaxis=dict(title=dict(text=b), range=list(domain[1]), showgrid=False,
                                  zeroline=False))
     return fig
@@ -243,7 +247,8 @@ def create_curve_figure(loss, domain, *, resolution=400, minima=(), critical_poi
     fig = go.Figure(data=[curve] + _point_traces(loss, points, variables, three_d=False))
     fig.update_layout(**_base_layout(height=height, uirevision=uirevision),
                       meta=dict(variables=list(variables), kind="curve"),
-                      xaxis=dict(title=dict(text=w), range=list(domain[0])),
+                      xaxis=dict(title=dict(text=w), range=list(domain[0]),
+                                 ticklabelstandoff=X_TICK_STANDOFF),
                       yaxis=dict(title=dict(text="loss"), range=[y_lo - pad, y_hi + pad]))
     return fig
 
