@@ -558,8 +558,10 @@ def show_teacher() -> None:
 # -------------------------------------------------------------------------------------- output
 
 def formula_latex(loss) -> str:
-    """The loss and its gradient on one line."""
-    return rf"f({', '.join(loss.variables)}) = {loss.latex} \qquad {loss.gradient_latex}"
+    """The loss and its gradient on one line; on a narrow screen the gradient goes to a line
+    of its own (player.css lets a formula wrap instead of scrolling sideways)."""
+    return (rf"f({', '.join(loss.variables)}) = {loss.latex} \qquad\allowbreak "
+            rf"{{{loss.gradient_latex}}}")   # braced: the gradient is not split
 
 
 def show_details(s: cfg.Settings) -> None:
