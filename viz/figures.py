@@ -176,8 +176,11 @@ def create_surface_figure(loss, domain, *, resolution=80, log_color: bool = Fals
         yaxis=dict(title=dict(text=b), range=list(domain[1])),
         zaxis=dict(title=dict(text="loss"), range=[z_lo - pad, z_hi + pad]),
         aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
-        camera=dict(eye=dict(x=1.65, y=-1.65, z=1.15),  # shifted: the z title fits
-                    center=dict(x=-0.07, y=-0.07, z=-0.05)), uirevision=uirevision))
+        # the centre moved so that the scene, its labels included, is about as far from the left
+        # as from the right and from the top as from the bottom of a square box (measured at
+        # 400 px); the player fits the eye's distance to its box
+        camera=dict(eye=dict(x=1.65, y=-1.65, z=1.15),
+                    center=dict(x=-0.1, y=-0.1, z=-0.15)), uirevision=uirevision))
     return fig
 
 
