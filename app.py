@@ -907,13 +907,16 @@ def show_teacher() -> None:
 
 def formula_latex(loss, model=None) -> str:
     """The loss and its gradient on one line (a dataset loss: its mean form, and the model it
-    fits when the page draws one)."""
+    fits when the page draws one); on a narrow screen each part after the first goes to a line
+    of its own (player.css lets a formula wrap instead of scrolling sideways; a braced part is
+    not split)."""
     if hasattr(loss, "n_rows"):
-        line = rf"{loss.latex} \qquad {loss.gradient_latex}"
+        line = rf"{loss.latex} \qquad\allowbreak {{{loss.gradient_latex}}}"
         if isinstance(model, viz.model.DataModel):
-            line += rf" \qquad \text{{model: }} {model.latex}"
+            line += rf" \qquad\allowbreak {{\text{{model: }} {model.latex}}}"
         return line
-    return rf"f({', '.join(loss.variables)}) = {loss.latex} \qquad {loss.gradient_latex}"
+    return (rf"f({', '.join(loss.variables)}) = {loss.latex} \qquad\allowbreak "
+            rf"{{{loss.gradient_latex}}}")
 
 
 def show_details(s: cfg.Settings) -> None:

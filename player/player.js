@@ -213,6 +213,22 @@ function mat4mul(a, b) {
   return out;
 }
 
+// The landscape's camera (viz.figures) fitted to the 3-D view's box. plotly.js scales a scene
+// with its box's height (a fixed vertical field of view) and draws its axis labels at a fixed
+// size: with that camera the scene with its labels is 0.67 box heights + 71 px wide and 0.51
+// heights + 43 px high (measured on boxes of 230-630 px), so a fixed camera cut the scene's
+// sides in a narrow box and left it small in a wide one. The eye moves towards or away from the
+// centre so that the scene spans 84% of the box's width, or 80% of its height if that is less,
+// and grows at most 1.25 times (closer, the perspective enlarges the near corner more).
+function fitCamera(camera, box) {
+  const r = box.getBoundingClientRect(), w = r.width, h = r.height;
+  if (!camera || !camera.eye || !(w > 150 && h > 150)) return camera;
+  const zoom = Math.min((0.84 * w - 71) / (0.67 * h), (0.8 * h - 43) / (0.51 * h), 1.25);
+  const c = camera.center || { x: 0, y: 0, z: 0 }, e = camera.eye;
+  const eye = { x: c.x + (e.x - c.x) / zoom, y: c.y + (e.y - c.y) / zoom, z: c.z + (e.z - c.z) / zoom };
+  return { ...camera, eye };
+}
+
 // An overlay canvas over a Plotly plot's plotting area, in the plot's data coordinates.
 class Overlay {
   constructor(host) {
@@ -418,7 +434,7 @@ class Player {
     this.surfaceStatic = v.surface.data.length;
     const layout = { ...v.surface.layout, autosize: true, height: undefined, showlegend: false,
       margin: { l: 0, r: 0, t: 10, b: 0 } };
-    layout.scene = { ...layout.scene, uirevision: "landscape" };
+    layout.scene = { ...layout.scene, uirevision: "landscape", camera: fitCamera(layout.scene.camera, sBox) };
     await Plotly.newPlot(div, v.surface.data, layout, { ...PLOT_CONFIG, plotGlPixelRatio: 1 });
     if (this.land !== land) { Plotly.purge(div); return; }     // a newer landscape meanwhile
     this.surfaceDiv = div;

@@ -189,7 +189,7 @@ def test_default_page(default_app):
     p = PRESETS[cfg.DEFAULT_PRESET]
     loss = compile_loss(p.expression)
     shown = latex(at)         # the loss and its gradient on one line, first on the page
-    assert shown[0].strip("$\n") == f"f(x, y) = {loss.latex} \\qquad {loss.gradient_latex}"
+    assert shown[0].strip("$\n") == f"f(x, y) = {loss.latex} \\qquad\\allowbreak {{{loss.gradient_latex}}}"
     assert not at.error and not link_warnings(at)
     figs = charts(at)
     assert len(figs) == 3
@@ -256,7 +256,7 @@ def test_every_preset_renders(preset_app, key):
     loss = compile_loss(p.expression)
     shown = latex(at)[0]
     assert shown.strip("$\n") == \
-        f"f({', '.join(p.variables)}) = {loss.latex} \\qquad {loss.gradient_latex}"
+        f"f({', '.join(p.variables)}) = {loss.latex} \\qquad\\allowbreak {{{loss.gradient_latex}}}"
     assert shown != before
     assert at.text_input(key="expr").value == p.expression
     views = charts(at)        # surface + contour + paths, or curve + paths
@@ -312,7 +312,7 @@ def test_invalid_expression_shows_one_error_and_keeps_the_last_good_loss(custom_
     good_latex, good_charts, good_table = latex(at), charts(at), table(at)
     good = compile_loss(GOOD)
     assert good_latex[0].strip("$\n") == \
-        f"f(x, y) = {good.latex} \\qquad {good.gradient_latex}"
+        f"f(x, y) = {good.latex} \\qquad\\allowbreak {{{good.gradient_latex}}}"
     at.text_input(key="expr").set_value(text).run()
     assert_ok(at)
     assert len(at.error) == 1

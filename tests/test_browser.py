@@ -480,7 +480,8 @@ def test_the_1d_curve_plays_and_the_inspector_shows_the_worked_example(browser, 
                                  ".some(gd => gd._fullLayout._has('gl3d'))")
         sources = latex_sources(page)
         assert any(src.startswith("f(w) = w^{4} - 3 w^{3} + 2")
-                   and src.endswith("f'(w) = 4 w^{3} - 9 w^{2}") for src in sources), sources
+                   and src.endswith("{f'(w) = 4 w^{3} - 9 w^{2}}")   # braced: kept whole
+                   for src in sources), sources
         # The inspector at step 0: f'(-1.5) = 4(-3.375) - 9(2.25) = -33.75, and
         # w1 = -1.5 - 0.001 * (-33.75) = -1.46625 (the worked example).
         player_button(page, "to the start").click()

@@ -21,6 +21,10 @@ DEFAULT_UIREVISION = "descent"
 LOG_COLOR_TITLE = "log10(loss − min + ε)"
 TEMPLATE = "plotly_white"
 PATH_LIFT = 0.015   # 3-D paths are drawn this fraction of the surface's height above it
+# x tick labels this many pixels below the axis: the first x label (at the left edge) then
+# clears the lowest y label, which is centred on the bottom edge (measured: they overlapped at
+# the corner on most presets' maps, e.g. "-2" under "-1" on Rosenbrock's)
+X_TICK_STANDOFF = 8
 
 
 # ----------------------------------------------------------------------------- validation helpers
@@ -172,8 +176,11 @@ def create_surface_figure(loss, domain, *, resolution=80, log_color: bool = Fals
         yaxis=dict(title=dict(text=b), range=list(domain[1])),
         zaxis=dict(title=dict(text="loss"), range=[z_lo - pad, z_hi + pad]),
         aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
-        camera=dict(eye=dict(x=1.65, y=-1.65, z=1.15),  # shifted: the z title fits
-                    center=dict(x=-0.07, y=-0.07, z=-0.05)), uirevision=uirevision))
+        # the centre moved so that the scene, its labels included, is about as far from the left
+        # as from the right and from the top as from the bottom of a square box (measured at
+        # 400 px); the player fits the eye's distance to its box
+        camera=dict(eye=dict(x=1.65, y=-1.65, z=1.15),
+                    center=dict(x=-0.1, y=-0.1, z=-0.15)), uirevision=uirevision))
     return fig
 
 
@@ -214,7 +221,7 @@ def create_contour_figure(loss, domain, *, resolution=100, log_color: bool = Fal
     fig.update_layout(**_base_layout(height=height, uirevision=uirevision),
                       meta=dict(variables=list(variables), kind="contour"),
                       xaxis=dict(title=dict(text=a), range=list(domain[0]), showgrid=False,
-                                 zeroline=False),
+                                 zeroline=False, ticklabelstandoff=X_TICK_STANDOFF),
                       yaxis=dict(title=dict(text=b), range=list(domain[1]), showgrid=False,
                                  zeroline=False))
     return fig
@@ -243,7 +250,8 @@ def create_curve_figure(loss, domain, *, resolution=400, minima=(), critical_poi
     fig = go.Figure(data=[curve] + _point_traces(loss, points, variables, three_d=False))
     fig.update_layout(**_base_layout(height=height, uirevision=uirevision),
                       meta=dict(variables=list(variables), kind="curve"),
-                      xaxis=dict(title=dict(text=w), range=list(domain[0])),
+                      xaxis=dict(title=dict(text=w), range=list(domain[0]),
+                                 ticklabelstandoff=X_TICK_STANDOFF),
                       yaxis=dict(title=dict(text="loss"), range=[y_lo - pad, y_hi + pad]))
     return fig
 
