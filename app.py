@@ -883,13 +883,18 @@ def show_lesson() -> None:
     lesson = LESSONS.get(ss.get("lesson", NO_LESSON))
     if lesson is None:
         return
-    with st.container(border=True):
-        st.markdown(f"**Lesson: {lesson.title}**")
-        st.markdown(f"**Look at:** {lesson.look}")
-        st.markdown(f"**Try:** {lesson.try_}")
-        st.button("Set this lesson's view again", on_click=_on_lesson)
-        with st.expander("What the markers mean"):
-            st.markdown(MARKERS)
+    with st.container(border=True):   # two columns: the figures stay on the first screen
+        left, right = st.columns([3, 2])
+        with left:
+            st.markdown(f"**Lesson: {lesson.title}**")
+            st.markdown(f"**Look at:** {lesson.look}")
+        with right:
+            st.markdown(f"**Try:** {lesson.try_}")
+            c1, c2 = st.columns(2)
+            c1.button("Set the view again", on_click=_on_lesson,
+                      help="Puts back the view this lesson set up.")
+            with c2.popover("Markers"):
+                st.markdown(MARKERS)
 
 
 def show_teacher() -> None:
