@@ -878,23 +878,27 @@ def lessons_menu() -> None:
                  help="Sets up a view and says what to look at and what to try.")
 
 
-def show_lesson() -> None:
-    """The picked lesson's box (our own texts: Markdown) and the markers' legend."""
+def show_lesson(beside: bool) -> None:
+    """The picked lesson's box (our own texts: Markdown) and the markers' legend: ``beside`` the
+    figures, in the sidebar under the lessons menu, so that the figures stay on the first
+    screen; else (presentation mode, its sidebar collapsed) above them, in two columns."""
     lesson = LESSONS.get(ss.get("lesson", NO_LESSON))
     if lesson is None:
         return
-    with st.container(border=True):   # two columns: the figures stay on the first screen
-        left, right = st.columns([3, 2])
-        with left:
-            st.markdown(f"**Lesson: {lesson.title}**")
-            st.markdown(f"**Look at:** {lesson.look}")
-        with right:
-            st.markdown(f"**Try:** {lesson.try_}")
-            c1, c2 = st.columns(2)
-            c1.button("Set the view again", on_click=_on_lesson,
-                      help="Puts back the view this lesson set up.")
-            with c2.popover("Markers"):
-                st.markdown(MARKERS)
+    with st.container(border=True):
+        if beside:
+            look = try_ = buttons = st.container()
+        else:
+            left, right = st.columns([3, 2])
+            look, try_, buttons = left, right, right
+        look.markdown(f"**Lesson: {lesson.title}**")
+        look.markdown(f"**Look at:** {lesson.look}")
+        try_.markdown(f"**Try:** {lesson.try_}")
+        c1, c2 = buttons.columns(2)
+        c1.button("Set the view again", on_click=_on_lesson,
+                  help="Puts back the view this lesson set up.")
+        with c2.popover("Markers"):
+            st.markdown(MARKERS)
 
 
 def show_teacher() -> None:
@@ -1119,10 +1123,14 @@ def page() -> None:
         for message in cfg.shown_problems(ss.link_problems):
             st.text(message)
     show_teacher()
-    show_lesson()
+    present = _teacher().present or not _teacher().shows("lessons")
+    if present:
+        show_lesson(beside=False)
 
     with st.sidebar:
         lessons_menu()
+        if not present:
+            show_lesson(beside=True)
         st.header("Loss")
         loss, error = loss_panel()
         domain_panel(loss.variables)
