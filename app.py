@@ -894,7 +894,7 @@ def show_lesson(beside: bool) -> None:
         look.markdown(f"**Lesson: {lesson.title}**")
         look.markdown(f"**Look at:** {lesson.look}")
         try_.markdown(f"**Try:** {lesson.try_}")
-        c1, c2 = buttons.columns(2)
+        c1, c2 = (buttons, buttons) if beside else buttons.columns(2)   # the sidebar is narrow
         c1.button("Set the view again", on_click=_on_lesson,
                   help="Puts back the view this lesson set up.")
         with c2.popover("Markers"):
