@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("DESCENT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -149,3 +151,39 @@ def rendered_fraction(locator) -> float:
     image = Image.open(io.BytesIO(locator.screenshot())).convert("L")
     histogram = image.histogram()
     return sum(histogram[:235]) / max(1, sum(histogram))
+
+
+# ----------------------------------------------------------- fixtures of the browser test files
+
+@pytest.fixture(scope="module")
+def app_url():
+    """One Streamlit server of the app for a test module (imported by the browser test files)."""
+    with streamlit_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium for a test module; its absence fails (never skips)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        missing = None
+        try:
+            chromium = launch_chromium(p)
+        except RuntimeError as exc:   # no /usr/bin/chromium: a failure with the reason, no skip
+            missing = str(exc)
+        if missing:
+            pytest.fail(missing, pytrace=False)
+        yield chromium
+        chromium.close()
+
+
+def peak_bytes(function) -> int:
+    """The peak of Python's traced allocations while ``function()`` runs (tracemalloc)."""
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

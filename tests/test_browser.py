@@ -22,9 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from playwright.sync_api import sync_playwright
 
-from _server import (ROOT, figures_drawn, launch_chromium, page_problems, rendered_fraction,
+from _server import (ROOT, app_url, browser, figures_drawn, page_problems,  # noqa: F401
+                     rendered_fraction,
                      streamlit_app)
 
 pytestmark = pytest.mark.browser
@@ -39,24 +39,7 @@ SLOW_S = 90                          # first draw / rerun with software WebGL on
 
 # ------------------------------------------------------------------------------------ fixtures
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        missing = None
-        try:
-            chromium = launch_chromium(p)
-        except RuntimeError as exc:   # no /usr/bin/chromium: a failure with the reason, no skip
-            missing = str(exc)
-        if missing:
-            pytest.fail(missing, pytrace=False)
-        yield chromium
-        chromium.close()
+# app_url and browser: one server and one Chromium for the module (tests/_server.py)
 
 
 class Session:

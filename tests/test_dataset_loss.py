@@ -1,10 +1,10 @@
 """compile_dataset_loss: means over rows against NumPy closed forms, batches, names, memory."""
-import tracemalloc
 
 import numpy as np
 import pytest
 
 from landscapes import InvalidDataset, InvalidExpression, compile_dataset_loss, datasets
+from _server import peak_bytes
 
 
 def random_regression(rows=300, seed=0):
@@ -184,20 +184,13 @@ def test_batch_rows_are_checked():
 GRID = np.stack(np.meshgrid(np.linspace(-4, 4, 150), np.linspace(-2, 6, 150)), axis=-1)
 
 
-def _peak_bytes(function):
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_grid_over_100000_rows_stays_in_bounded_memory():
     # the whole table would be 150*150*100000 floats = 18 GB; least squares uses the data's moments
     data = datasets.make("linear", n=100_000, seed=0)
     loss = compile_dataset_loss("(w*x + b - y)^2", data)
-    peak = _peak_bytes(lambda: (loss.value(GRID), loss.gradient(GRID)))
+    peak = peak_bytes(lambda: (loss.value(GRID), loss.gradient(GRID)))
     assert peak < 100e6, peak
 
 
@@ -207,7 +200,7 @@ def test_row_by_row_evaluation_is_chunked():
     data = datasets.make("linear", n=10_000, seed=0)
     loss = compile_dataset_loss("abs(w*x + b - y)", data)
     assert not loss.uses_moments
-    peak = _peak_bytes(lambda: loss.value(GRID))
+    peak = peak_bytes(lambda: loss.value(GRID))
     assert peak < 100e6, peak
     # and the chunked means are the means (a few grid points checked directly)
     values = loss.value(GRID)

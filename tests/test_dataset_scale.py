@@ -6,7 +6,6 @@ form; the sine fit and its derivative). The stated tolerance is ``TOLERANCE`` re
 ``max(1, |exact|)``; mini-batches must stay exact (to rounding) over the real rows.
 """
 import inspect
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from landscapes import compile_dataset_loss, datasets
 from landscapes.dataset_loss import EXACT_ROWS, TOLERANCE, Compression, DatasetLoss
 from optimizers import simulate
+from _server import peak_bytes
 
 LOGISTIC = "log(1 + exp(-y*(w*x + b)))"
 SINE = "(sin(w*x) - y)^2"
@@ -316,13 +316,6 @@ def test_the_public_api_is_unchanged_for_merged_losses(classes):
 
 # --- memory ---------------------------------------------------------------------------------------
 
-def _peak_bytes(function):
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_run_and_a_grid_over_merged_rows_stay_in_bounded_memory(classes):
@@ -336,4 +329,4 @@ def test_a_run_and_a_grid_over_merged_rows_stay_in_bounded_memory(classes):
         loss.value(grid)
         loss.gradient(grid)
 
-    assert _peak_bytes(work) < 50e6
+    assert peak_bytes(work) < 50e6

@@ -28,9 +28,8 @@ import itertools
 
 import numpy as np
 import pytest
-from playwright.sync_api import sync_playwright
 
-from _server import ROOT, launch_chromium, page_problems, streamlit_app
+from _server import ROOT, app_url, browser, page_problems  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -43,24 +42,7 @@ TOL = 0.5                             # px: boxes that only touch do not overlap
 
 # ------------------------------------------------------------------------------------ fixtures
 
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        missing = None
-        try:
-            chromium = launch_chromium(p)
-        except RuntimeError as exc:   # no /usr/bin/chromium: a failure with the reason, no skip
-            missing = str(exc)
-        if missing:
-            pytest.fail(missing, pytrace=False)
-        yield chromium
-        chromium.close()
+# app_url and browser: one server and one Chromium for the module (tests/_server.py)
 
 
 PLAYER_READY_JS = """() => {
