@@ -174,9 +174,12 @@ def compute(s: cfg.Settings) -> dict:
     rows = summarize(run, minima=minima or None, tol=1e-3 * width)
     crit = tuple((p, kind) for p, _, kind in critical if kind != "minimum" or not minima)
     n_rows = getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
-    lr_labels = {o: f"{s.rate(o, n_rows):g}" for o in s.optimizers}
+    labels = cfg.run_labels(s, viz.optimizer_label, n_rows)
+    lr_labels = {o: f"{s.rate(o, n_rows):g}" + (    # with data: every run's batch too
+        f" · batch {s.batch_size(n_rows, o)}" if n_rows and "batch" not in labels[o] else "")
+        for o in s.optimizers}
     paths = viz.player.paths_part(run, s.domain, log_loss=s.log_loss, lr_labels=lr_labels,
-                                  labels=cfg.run_labels(s, viz.optimizer_label, n_rows),
+                                  labels=labels,
                                   epochs=s.epochs, key=repr(s))
     return {"rows": rows, "minima": minima, "critical": crit, "paths": paths}
 
@@ -369,7 +372,8 @@ def _on_opts() -> None:
 
 def _resettable() -> list[str]:
     """The control groups Reset may change: those a teacher link neither hides nor locks."""
-    return [g for g in ("lr", "hyper", "schedule", "steps") if _control(g) == (True, False)]
+    return [g for g in ("lr", "hyper", "schedule", "steps", "batch")
+            if _control(g) == (True, False)]
 
 
 def _on_reset() -> None:
@@ -377,6 +381,10 @@ def _on_reset() -> None:
     of the current preset (or typed loss), each group only if the person may change it."""
     s = cfg.reset(_settings_from_widgets())
     groups = _resettable()
+    if s.data and _control("batch") == (True, False):     # the data mode's batch settings
+        ss.batch, ss.lrscale = s.batch, False
+        for o in ss.opts:
+            _put(f"b_{o}", 0)
     if "lr" in groups:
         _load_rates(s)
     if "hyper" in groups:
@@ -548,7 +556,8 @@ def _on_upload() -> None:
         loss_for((ss.expr, source, 0, 0))
     except InvalidExpression:            # the loss on the page does not fit these columns
         ss.expr = ss.good_expr = suggested_loss(names)
-        ss.upload_note += f"; the loss was set to {ss.expr} (the last one does not fit them)"
+        ss.upload_note += (f"; the loss was set to {ss.expr} (the loss before did not use "
+                           "these columns)")
 
 
 def suggested_loss(columns: list[str]) -> str:
@@ -588,7 +597,7 @@ def data_panel() -> None:
                               "loss are the data; the other names are the parameters.")
         if ss.get("upload_error"):     # quotes the file (a column name, a field): plain text
             st.error(_plain(ss.upload_error))
-        if ss.source.startswith(cfg.UPLOAD):
+        if ss.source.startswith(cfg.UPLOAD) and not ss.get("upload_error"):
             st.caption(f"Uploaded: {_plain(ss.get('upload_note', ''))}")
         else:
             st.caption("Until a file is read, the page shows the dataset chosen before.")
@@ -771,6 +780,8 @@ def optimizer_panel() -> None:
     for o in ss.opts:
         spec = OPTIMIZERS[base_name(o)]
         params = spec.params if drawn else ()
+        if ss.get("mode") == DATA:      # with data the noise is the batches' (the engine's rule)
+            params = tuple(p for p in params if not (spec.name == "sgd" and p.name == "noise"))
         if not (params or batch_drawn):   # not drawn: values kept in ss.keep (_get)
             continue
         with st.expander(f"{_run_title(o)} settings"):
@@ -1028,7 +1039,7 @@ def results_table(result: dict, s: cfg.Settings) -> None:
         lambda column: [f"color: {c}" for c in row_colors], subset=["●"])
     pin = st.column_config.TextColumn
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "status": pin(pinned=True), "●": pin(" ", pinned=True, width=28),
+        "status": pin(pinned=True, width=220), "●": pin(" ", pinned=True, width=28),
         "optimizer": pin(pinned=True)})
     message = advice.divergence_message(diverged, get_quadratic(loss_key(s)), s.options())
     if message:
@@ -1050,6 +1061,9 @@ def share_link(s: cfg.Settings) -> None:
         st.query_params.from_dict(query)
     base = st.context.url or ""
     st.caption("Share this exact view: copy the link (button at the right of the box).")
+    if s.data.startswith(cfg.UPLOAD):   # an upload never leaves its session
+        st.warning("This view uses your uploaded file, which is not in the link: the link "
+                   "opens its settings on the built-in linear dataset instead.")
     st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
     teacher_link(s, base)
 

@@ -138,7 +138,8 @@ _L = [
         "The same gradient descent three times on `x^2 + 25*y^2`, each run with its own "
         "learning rate: at 0.01 it crawls (x still at -0.24 after 100 steps), at 0.035 it "
         "zig-zags and reaches the minimum at step 85, at 0.045 it diverges at step 20. The loss "
-        "plot shows all three curves against the same steps.",
+        "plot shows the first two curves against the same steps and an ✕ where the third "
+        "diverged.",
         "Open a run's settings and move its learning rate; add a fourth run with \"Compare: "
         "another run of\" and \"Add run\"."),
     Lesson(
@@ -161,7 +162,7 @@ _L = [
         "Two runs of SGD, batch 8 and batch 64, with the rule \"learning rate ∝ batch size\" "
         "(base batch 8: the batch-64 run steps at 0.08). Per epoch (the loss plot's axis) they "
         "keep pace: after 4 epochs the loss is 0.59 with batch 8 and 0.34 with batch 64, "
-        "though the large batch took 8 times fewer steps.",
+        "though the large batch took 16 steps where the small one took 100.",
         "Untick \"Scale the learning rate with the batch size\": both runs step at 0.01, and "
         "after 4 epochs the batch-64 run is still at a loss of 12.3."),
 ]

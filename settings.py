@@ -248,6 +248,9 @@ def reset(s: Settings) -> Settings:
     its domain."""
     steps = PRESETS[s.preset].steps if s.preset else Settings.steps
     s = replace(s, hyper=(), schedule="constant", schedule_params=(), warmup=0, steps=steps)
+    if s.data:     # the dataset's batch size (an upload's: full batch), no scaling rule
+        s = replace(s, batch=for_dataset(s.data).batch if s.data in GENERATORS else 0,
+                    batches=(), base_batch=0)
     return with_rates(s, suited_lrs(s.optimizers, s.preset, s.domain, plain_lr(s)))
 
 

@@ -474,7 +474,8 @@ class Player {
       autosize: true, showlegend: false, margin: { l: 64, r: 12, t: 10, b: 44 }, hovermode: "closest",
       font: { size: 13 }, uirevision: "loss",
       xaxis: { title: { text: xName }, range: [0, Math.max(...p.runs.map((run) => Math.max(1, p.T) / per(run)))], zeroline: false },
-      yaxis: { title: { text: ax.title }, type: ax.type, ...(ax.range ? { range: ax.range } : {}) } };
+      // new paths: the y range is theirs (a range kept from an earlier view cut curves off)
+      yaxis: { title: { text: ax.title }, type: ax.type, ...(ax.range ? { range: ax.range, autorange: false } : { autorange: true }) } };
     await Plotly.react(this.lossPlot, traces, layout, PLOT_CONFIG);
     if (!this.lossPlot.__descentHooked) {
       this.lossPlot.on("plotly_relayout", () => this.redrawSoon());
@@ -492,7 +493,7 @@ class Player {
       const chip = el("button", "dp-chip"); chip.type = "button";
       chip.title = "click to hide or show";
       const sw = el("span", "dp-swatch"); sw.style.background = r.color; chip.appendChild(sw);
-      chip.appendChild(el("span", "", r.lr ? `${r.label} (lr ${r.lr})` : r.label));
+      chip.appendChild(el("span", "", r.lr && !r.label.includes(" lr ") ? `${r.label} (lr ${r.lr})` : r.label));
       if (this.hidden.has(o)) chip.classList.add("dp-off");
       chip.addEventListener("click", () => {
         if (this.hidden.has(o)) this.hidden.delete(o); else this.hidden.add(o);

@@ -599,3 +599,21 @@ def test_the_data_view_draws_the_rows_and_each_runs_line_moving_with_the_player(
                                 "._fullLayout.xaxis.range")
         assert x_range[1] == pytest.approx(60 / 13, rel=1e-6)
         assert "epoch 4.62" in view_steps(page)["label"]
+
+
+def test_the_loss_axis_follows_the_new_paths_after_a_view_with_a_diverged_run(browser, app_url):
+    # the default view (autorange), a lesson with a diverged run (a fixed range), then a lesson
+    # without one: its curves must be in view (a kept range had shown [-1, 4], cutting them off)
+    with opened_at(browser, app_url, "", "browser-loss-axis-failure.png") as session:
+        page = session.page
+        session.wait_for_player(3)
+        for name in ("Three learning rates side by side", "Momentum"):
+            key = player_keys(page)["paths"]
+            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+            page.get_by_role("option", name=name, exact=True).click()
+            wait_paths_change(session, key, f"the paths of the lesson {name!r}")
+            time.sleep(1.0)
+        # the momentum lesson starts at (-1.8, 0.5): f = 1.8^2 + 25 * 0.5^2 = 9.49, in view
+        top = page.evaluate("() => document.querySelector('.dp-loss .js-plotly-plot')"
+                            "._fullLayout.yaxis.range[1]")
+        assert top >= 1.8**2 + 25 * 0.5**2, top

@@ -258,3 +258,25 @@ def test_an_upload_that_does_not_fit_the_loss_gets_a_loss_over_its_columns():
     assert at.text_input(key="expr").value == "(w*a + b - c)^2"
     data = player_data(at)["data"]
     assert (data["rows"], data["feature"], data["target"]) == (30, "a", "c")
+
+
+def test_reset_puts_the_batch_settings_back_and_sgd_has_no_noise_control_with_data():
+    at = new_app({"data": "linear", "o": "gd,sgd", "b": "4", "lrb": "8", "b.sgd": "50",
+                  "n": "10"})
+    keys = [w.key for w in at.number_input]
+    assert "hp_sgd_noise" not in keys and "b_sgd" in keys       # its noise is the batches
+    at.button(key="reset").click().run()
+    assert not at.exception
+    assert at.number_input(key="batch").value == 16             # the dataset's default
+    assert not at.checkbox(key="lrscale").value
+    assert "lrb" not in at.query_params and "b.sgd" not in at.query_params
+    formula = new_app({"p": "bowl", "o": "sgd", "n": "5"})
+    assert "hp_sgd_noise" in [w.key for w in formula.number_input]
+
+
+def test_the_share_box_says_an_upload_is_not_in_the_link():
+    at = new_app({"data": "linear", "n": "10"})
+    at.selectbox(key="dataset").set_value("upload").run()
+    rows = "\n".join(f"{i},{i % 3}" for i in range(20))
+    at.file_uploader[0].set_value(("d.csv", f"x,y\n{rows}\n".encode(), "text/csv")).run()
+    assert any("not in the link" in w.value for w in at.warning)
