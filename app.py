@@ -372,8 +372,8 @@ def _on_opts() -> None:
 
 def _resettable() -> list[str]:
     """The control groups Reset may change: those a teacher link neither hides nor locks."""
-    return [g for g in ("lr", "hyper", "schedule", "steps", "batch")
-            if _control(g) == (True, False)]
+    groups = ("lr", "hyper", "schedule", "steps") + (("batch",) if ss.get("mode") == DATA else ())
+    return [g for g in groups if _control(g) == (True, False)]
 
 
 def _on_reset() -> None:
@@ -381,7 +381,7 @@ def _on_reset() -> None:
     of the current preset (or typed loss), each group only if the person may change it."""
     s = cfg.reset(_settings_from_widgets())
     groups = _resettable()
-    if s.data and _control("batch") == (True, False):     # the data mode's batch settings
+    if "batch" in groups:                                 # the data mode's batch settings
         ss.batch, ss.lrscale = s.batch, False
         for o in ss.opts:
             _put(f"b_{o}", 0)
