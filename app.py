@@ -105,6 +105,11 @@ def loss_for(key: tuple):
     return get_data_loss(text, f"{data}:{rows}:{seed}", get_generated(data, rows, seed))
 
 
+def rows_of(s: cfg.Settings) -> int | None:
+    """The number of data rows of the loss of ``s``; None for a loss without data."""
+    return getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def get_critical_points(key: tuple, domain) -> list[tuple[tuple[float, ...], float, str]]:
     loss = loss_for(key)
@@ -128,7 +133,7 @@ def get_run(s: cfg.Settings):
     """
     loss = loss_for(loss_key(s))
     params = dict(s.schedule_params)
-    rows = getattr(loss, "n_rows", None) if s.data else None
+    rows = rows_of(s)
     # with data, the linear scaling rule multiplies each run's rate (by 1 when it is off)
     lr = {o: schedules.make(s.schedule, lr=s.rate(o, rows),
                             warmup=s.warmup, **params) for o in s.optimizers}
@@ -173,7 +178,7 @@ def compute(s: cfg.Settings) -> dict:
     width = max(hi - lo for lo, hi in s.domain)
     rows = summarize(run, minima=minima or None, tol=1e-3 * width)
     crit = tuple((p, kind) for p, _, kind in critical if kind != "minimum" or not minima)
-    n_rows = getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
+    n_rows = rows_of(s)
     labels = cfg.run_labels(s, viz.optimizer_label, n_rows)
     lr_labels = {o: f"{s.rate(o, n_rows):g}" + (    # with data: every run's batch too
         f" · batch {s.batch_size(n_rows, o)}" if n_rows and "batch" not in labels[o] else "")
@@ -993,7 +998,7 @@ def results_table(result: dict, s: cfg.Settings) -> None:
     colors = dict(zip(s.optimizers, viz.optimizer_colors(list(s.optimizers))))
     rows, row_colors, diverged, stuck, unreached = [], [], [], [], []
     run = get_run(s)
-    n_rows = getattr(loss_for(loss_key(s)), "n_rows", None) if s.data else None
+    n_rows = rows_of(s)
     names = cfg.run_labels(s, n_rows=n_rows)
     for r in result["rows"]:
         label = names[r.optimizer]
